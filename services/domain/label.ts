@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { Identifier } from './transaction.ts';
+
+export const LabelValue = z.enum(['fraud', 'legit']);
+export type LabelValue = z.infer<typeof LabelValue>;
+
+/**
+ * Review labels come from analysts working the queue (feedback); chargeback labels arrive days later
+ * from the issuer (delayed supervision). Training keeps them apart, so the source is part of the label.
+ */
+export const LabelSource = z.enum(['review', 'chargeback']);
+
+export const LabelSchema = z.object({
+  transactionId: Identifier,
+  label: LabelValue,
+  analyst: z.string().min(1).max(128),
+  note: z.string().max(4000).optional(),
+  reasonCode: z.string().max(64).optional(),
+  source: LabelSource.default('review'),
+  labeledAt: z.iso.datetime({ offset: true }),
+});
+export type Label = z.infer<typeof LabelSchema>;

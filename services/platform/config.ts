@@ -1,0 +1,91 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { TOPIC_NAMES, type TopicName } from '../domain/index.ts';
+import type { PolicyConfig } from '../policy/decide.ts';
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const fraction = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
+const number = (fallback: number) => z.coerce.number().refine(Number.isFinite, 'must be a finite number').default(fallback);
+
+/**
+ * Every environment variable Loupe reads, with the default that runs on a developer machine.
+ * Parsed once at start-up; a bad value stops the process with a message naming the variable.
+ */
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/loupe'),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier').default('public'),
+  DATABASE_POOL_SIZE: integer(10, 1, 200),
+
+  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  KAFKA_CLIENT_ID: z.string().min(1).default('loupe'),
+  LOUPE_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'must use only letters, digits, ".", "_" and "-"').default(''),
+  LOUPE_TOPIC_PARTITIONS: integer(4, 1, 1024),
+  LOUPE_TOPIC_REPLICATION: integer(1, 1, 16),
+
+  LOUPE_SCORER_GROUP: z.string().min(1).default('loupe-scorer'),
+  LOUPE_SCORER_HTTP_PORT: integer(8081, 0, 65535),
+  LOUPE_SCORER_INSTANCE: z.string().min(1).default(`scorer-${process.pid}`),
+  LOUPE_RULES_DIR: z.string().min(1).default(fileURLToPath(new URL('../../rules', import.meta.url))),
+
+  LOUPE_MAX_MESSAGE_BYTES: integer(65536, 256, 16 * 1024 * 1024),
+  LOUPE_MAX_FUTURE_SKEW_SECONDS: integer(86_400, 0, 10 * 365 * 86_400),
+  LOUPE_EARLIEST_TIMESTAMP: z.iso.datetime({ offset: true }).default('2000-01-01T00:00:00Z'),
+
+  LOUPE_PRIOR_FRAUD_RATE: z.coerce.number().gt(0).lt(1).default(0.01),
+  LOUPE_CONFIDENCE_THRESHOLD: fraction(0.6),
+  LOUPE_ANOMALY_WEIGHT: number(1.5),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  database: { url: string; schema: string; poolSize: number };
+  kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number };
+  topics: Record<TopicName, string>;
+  scorer: { groupId: string; httpPort: number; instanceId: string };
+  rulesDir: string;
+  limits: { maxMessageBytes: number; maxFutureSkewMs: number; earliestTimestampMs: number };
+  policy: PolicyConfig;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const topics = Object.fromEntries(TOPIC_NAMES.map((name) => [name, `${e.LOUPE_TOPIC_PREFIX}${name}`])) as Record<
+    TopicName,
+    string
+  >;
+  return {
+    database: { url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA, poolSize: e.DATABASE_POOL_SIZE },
+    kafka: {
+      brokers: e.KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter(Boolean),
+      clientId: e.KAFKA_CLIENT_ID,
+      partitions: e.LOUPE_TOPIC_PARTITIONS,
+      replicationFactor: e.LOUPE_TOPIC_REPLICATION,
+    },
+    topics,
+    scorer: { groupId: e.LOUPE_SCORER_GROUP, httpPort: e.LOUPE_SCORER_HTTP_PORT, instanceId: e.LOUPE_SCORER_INSTANCE },
+    rulesDir: e.LOUPE_RULES_DIR,
+    limits: {
+      maxMessageBytes: e.LOUPE_MAX_MESSAGE_BYTES,
+      maxFutureSkewMs: e.LOUPE_MAX_FUTURE_SKEW_SECONDS * 1000,
+      earliestTimestampMs: Date.parse(e.LOUPE_EARLIEST_TIMESTAMP),
+    },
+    policy: {
+      priorFraudRate: e.LOUPE_PRIOR_FRAUD_RATE,
+      confidenceThreshold: e.LOUPE_CONFIDENCE_THRESHOLD,
+      anomalyWeight: e.LOUPE_ANOMALY_WEIGHT,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}
