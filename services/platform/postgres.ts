@@ -1,0 +1,90 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { runner } from 'node-pg-migrate';
+import type { Logger } from './logger.ts';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface DatabaseOptions {
+  url: string;
+  schema: string;
+  poolSize: number;
+}
+
+/** A pool whose every connection works inside `schema`, so tests and tenants can share one database. */
+export function createPool(options: DatabaseOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    options: `-c search_path=${options.schema}`,
+  });
+  // An idle client losing its connection (Postgres restarted) must not crash the process; the next
+  // query gets a fresh connection and the caller's retry policy decides.
+  pool.on('error', () => {});
+  return pool;
+}
+
+const DUPLICATE_DATABASE = '42P04';
+const UNIQUE_VIOLATION = '23505';
+
+/** Creates the database named in `url` if it does not exist yet; safe when two processes race. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`database name "${name}" must be letters, digits, "_" or "-"`);
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== DUPLICATE_DATABASE && code !== UNIQUE_VIOLATION) throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Applies pending migrations from `migrations/` in one transaction. Concurrent callers wait on an
+ * advisory lock and then find nothing left to do, so every process may migrate at start-up.
+ */
+export async function migrate(options: Pick<DatabaseOptions, 'url' | 'schema'>, logger?: Logger): Promise<string[]> {
+  await ensureDatabase(options.url);
+  const applied = await runner({
+    databaseUrl: options.url,
+    dir: MIGRATIONS_DIR,
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    schema: options.schema,
+    createSchema: true,
+    singleTransaction: true,
+    advisoryLockMode: 'wait',
+    checkOrder: true,
+    logger: {
+      debug: () => {},
+      info: (message: string) => logger?.debug({ migration: message }, 'migration'),
+      warn: (message: string) => logger?.warn({ migration: message }, 'migration'),
+      error: (message: string) => logger?.error({ migration: message }, 'migration'),
+    },
+  });
+  return applied.map((migration) => migration.name);
+}
+
+/** Runs `work` in one database transaction on one connection; rolls back and rethrows on error. */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
