@@ -1,0 +1,18 @@
+import type { Config } from '../platform/config.ts';
+import type { Logger } from '../platform/logger.ts';
+
+export interface CommandContext {
+  config: Config;
+  logger: Logger;
+}
+
+export interface Command {
+  summary: string;
+  /** Returns the exit code; a long-running command resolves when it has started and exits on a signal. */
+  run(args: string[], context: CommandContext): Promise<number | void>;
+}
+
+/** Bad arguments: printed without a stack trace, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -1,0 +1,21 @@
+import { parseArgs } from 'node:util';
+import { loadRuleSet, RuleSetError } from '../../rules/load-rule-set.ts';
+import { type Command, UsageError } from '../command.ts';
+
+export const rulesCommand: Command = {
+  summary: 'rules check [--dir DIR]: validate rule files and print the set version',
+  async run(args, { config }) {
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { dir: { type: 'string' } } });
+    if (positionals[0] !== 'check') throw new UsageError('usage: loupe rules check [--dir DIR]');
+    const dir = values.dir ?? config.rulesDir;
+    try {
+      const ruleSet = await loadRuleSet(dir);
+      console.log(`${ruleSet.version}: ${ruleSet.rules.length} rules in ${ruleSet.files.length} files (${dir})`);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof RuleSetError)) throw error;
+      console.error(error.message);
+      return 1;
+    }
+  },
+};

@@ -1,0 +1,190 @@
+import type pg from 'pg';
+import { type AccountState, AccountStateSchema, type Decision } from '../domain/index.ts';
+import { reviewPriority } from '../policy/review-priority.ts';
+import type { ScoredBatch, StoredDecision } from './score-batch.ts';
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+interface DecisionRow {
+  transaction_id: string;
+  account_id: string;
+  action: Decision['action'];
+  probability: number;
+  confidence: number;
+  decided_by: Decision['decidedBy'];
+  anomaly: Decision['anomaly'];
+  rule_hits: Decision['ruleHits'];
+  evidence: Decision['evidence'];
+  model_version: string | null;
+  rules_version: string;
+  policy_version: string;
+  decided_at: Date;
+  latency_ms: number;
+  source_topic: string;
+  source_partition: number;
+  source_offset: string;
+}
+
+export function decisionFromRow(row: DecisionRow): Decision {
+  return {
+    transactionId: row.transaction_id,
+    accountId: row.account_id,
+    action: row.action,
+    probability: row.probability,
+    confidence: row.confidence,
+    decidedBy: row.decided_by,
+    anomaly: row.anomaly,
+    ruleHits: row.rule_hits,
+    evidence: row.evidence,
+    modelVersion: row.model_version,
+    rulesVersion: row.rules_version,
+    policyVersion: row.policy_version,
+    decidedAt: row.decided_at.toISOString(),
+    latencyMs: row.latency_ms,
+  };
+}
+
+export async function findStoredDecisions(db: Queryable, transactionIds: string[]): Promise<Map<string, StoredDecision>> {
+  const found = new Map<string, StoredDecision>();
+  if (transactionIds.length === 0) return found;
+  const { rows } = await db.query<DecisionRow>(
+    `SELECT transaction_id, account_id, action, probability, confidence, decided_by, anomaly, rule_hits, evidence,
+            model_version, rules_version, policy_version, decided_at, latency_ms,
+            source_topic, source_partition, source_offset::text AS source_offset
+       FROM decisions WHERE transaction_id = ANY($1::text[])`,
+    [transactionIds],
+  );
+  for (const row of rows) {
+    found.set(row.transaction_id, {
+      decision: decisionFromRow(row),
+      source: { topic: row.source_topic, partition: row.source_partition, offset: row.source_offset },
+    });
+  }
+  return found;
+}
+
+export async function loadAccountStates(db: Queryable, accountIds: string[]): Promise<Map<string, AccountState>> {
+  const states = new Map<string, AccountState>();
+  if (accountIds.length === 0) return states;
+  const { rows } = await db.query<{ account_id: string; state: unknown }>(
+    'SELECT account_id, state FROM account_state WHERE account_id = ANY($1::text[])',
+    [accountIds],
+  );
+  for (const row of rows) states.set(row.account_id, AccountStateSchema.parse(row.state));
+  return states;
+}
+
+/** Another writer decided one of these transactions first; re-read and re-score the batch. */
+export class ConcurrentDecisionError extends Error {
+  override name = 'ConcurrentDecisionError';
+  readonly retriable = true;
+}
+
+export interface BatchMeta {
+  scorerInstance: string;
+  topic: string;
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+}
+
+/**
+ * Writes a scored batch: decisions, review items, duplicates, account state and one audit entry,
+ * all in the caller's database transaction. If any decision already exists (a second scorer got
+ * there first), it throws before anything is committed, so account state never counts twice.
+ */
+export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta: BatchMeta): Promise<void> {
+  if (batch.decisions.length > 0) {
+    const rows = batch.decisions.map(({ decision, transaction, facts, source }) => ({
+      transaction_id: decision.transactionId,
+      account_id: decision.accountId,
+      action: decision.action,
+      probability: decision.probability,
+      confidence: decision.confidence,
+      decided_by: decision.decidedBy,
+      anomaly: decision.anomaly,
+      rule_hits: decision.ruleHits,
+      evidence: decision.evidence,
+      transaction,
+      facts,
+      model_version: decision.modelVersion,
+      rules_version: decision.rulesVersion,
+      policy_version: decision.policyVersion,
+      event_time: transaction.timestamp,
+      decided_at: decision.decidedAt,
+      latency_ms: decision.latencyMs,
+      source_topic: source.topic,
+      source_partition: source.partition,
+      source_offset: source.offset,
+    }));
+    const inserted = await db.query(
+      `INSERT INTO decisions (transaction_id, account_id, action, probability, confidence, decided_by, anomaly,
+                              rule_hits, evidence, transaction, facts, model_version, rules_version,
+                              policy_version, event_time, decided_at, latency_ms, source_topic,
+                              source_partition, source_offset, scorer_instance)
+       SELECT r.*, $2 FROM jsonb_to_recordset($1::jsonb) AS r(
+         transaction_id text, account_id text, action text, probability double precision,
+         confidence double precision, decided_by text, anomaly jsonb, rule_hits jsonb, evidence jsonb,
+         transaction jsonb, facts jsonb, model_version text, rules_version text, policy_version text,
+         event_time timestamptz, decided_at timestamptz, latency_ms double precision, source_topic text,
+         source_partition integer, source_offset bigint)
+       ON CONFLICT (transaction_id) DO NOTHING`,
+      [JSON.stringify(rows), meta.scorerInstance],
+    );
+    if (inserted.rowCount !== rows.length) {
+      throw new ConcurrentDecisionError(
+        `${rows.length - (inserted.rowCount ?? 0)} of ${rows.length} transactions were decided by another writer`,
+      );
+    }
+    const reviews = batch.decisions
+      .filter(({ decision }) => decision.action === 'review')
+      .map(({ decision, transaction }) => ({
+        transaction_id: decision.transactionId,
+        account_id: decision.accountId,
+        priority: reviewPriority(decision.probability, transaction.amount),
+      }));
+    if (reviews.length > 0) {
+      await db.query(
+        `INSERT INTO review_items (transaction_id, account_id, priority)
+         SELECT transaction_id, account_id, priority
+           FROM jsonb_to_recordset($1::jsonb) AS r(transaction_id text, account_id text, priority double precision)`,
+        [JSON.stringify(reviews)],
+      );
+    }
+  }
+  if (batch.duplicates.length > 0) {
+    await db.query(
+      `INSERT INTO duplicate_transactions (transaction_id, source_topic, source_partition, source_offset)
+       SELECT transaction_id, topic, partition, "offset"
+         FROM jsonb_to_recordset($1::jsonb) AS r(transaction_id text, topic text, partition integer, "offset" bigint)
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(batch.duplicates.map(({ transactionId, source }) => ({ transaction_id: transactionId, ...source })))],
+    );
+  }
+  if (batch.states.size > 0) {
+    await db.query(
+      `INSERT INTO account_state (account_id, state, updated_at)
+       SELECT account_id, state, now() FROM jsonb_to_recordset($1::jsonb) AS r(account_id text, state jsonb)
+       ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+      [JSON.stringify([...batch.states].map(([account_id, state]) => ({ account_id, state })))],
+    );
+  }
+  if (batch.decisions.length + batch.duplicates.length > 0) {
+    const counts = { approve: 0, decline: 0, review: 0 };
+    for (const { decision } of batch.decisions) counts[decision.action]++;
+    await db.query(
+      `INSERT INTO audit_log (actor, kind, subject, payload) VALUES ($1, 'decisions.batch', $2, $3)`,
+      [
+        meta.scorerInstance,
+        `${meta.topic}/${meta.partition}`,
+        JSON.stringify({
+          ...meta,
+          counts,
+          duplicates: batch.duplicates.length,
+          deadLetters: batch.deadLetters.length,
+          transactionIds: batch.decisions.map(({ decision }) => decision.transactionId),
+        }),
+      ],
+    );
+  }
+}

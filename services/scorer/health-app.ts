@@ -1,0 +1,50 @@
+import express from 'express';
+import type pg from 'pg';
+import type { ScorerStatus } from './scorer.ts';
+
+/**
+ * Liveness: the process and its consumer are alive (a crashed consumer that will not restart is
+ * dead). Readiness: rules loaded, group joined, and Postgres answering, so traffic can be decided.
+ */
+export function buildHealthApp(deps: { status: () => ScorerStatus; pool: pg.Pool }) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    const { state } = deps.status();
+    const live = state !== 'crashed';
+    res.status(live ? 200 : 503).json({ live, state });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const status = deps.status();
+    let database = false;
+    try {
+      await deps.pool.query('SELECT 1');
+      database = true;
+    } catch {
+      database = false;
+    }
+    const ready = status.state === 'running' && status.joinedGroup && status.rulesVersion !== null && database;
+    res.status(ready ? 200 : 503).json({ ready, database, ...status });
+  });
+  app.get('/metrics', (_req, res) => {
+    const { totals, assignedPartitions } = deps.status();
+    const lines = [
+      '# TYPE loupe_scorer_decisions_total counter',
+      `loupe_scorer_decisions_total ${totals.decisions}`,
+      '# TYPE loupe_scorer_replayed_total counter',
+      `loupe_scorer_replayed_total ${totals.replayed}`,
+      '# TYPE loupe_scorer_duplicates_total counter',
+      `loupe_scorer_duplicates_total ${totals.duplicates}`,
+      '# TYPE loupe_scorer_dead_letters_total counter',
+      `loupe_scorer_dead_letters_total ${totals.deadLetters}`,
+      '# TYPE loupe_scorer_batches_total counter',
+      `loupe_scorer_batches_total ${totals.batches}`,
+      '# TYPE loupe_scorer_batch_failures_total counter',
+      `loupe_scorer_batch_failures_total ${totals.failures}`,
+      '# TYPE loupe_scorer_assigned_partitions gauge',
+      `loupe_scorer_assigned_partitions ${assignedPartitions.length}`,
+    ];
+    res.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+  });
+  return app;
+}

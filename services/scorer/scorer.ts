@@ -1,0 +1,295 @@
+import { EventEmitter } from 'node:events';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type pg from 'pg';
+import type { AccountState } from '../domain/index.ts';
+import type { Config } from '../platform/config.ts';
+import type { Logger } from '../platform/logger.ts';
+import { withTransaction } from '../platform/postgres.ts';
+import { policyVersion } from '../policy/decide.ts';
+import { createRuleEvaluator, type RuleEvaluator } from '../rules/evaluate.ts';
+import { loadRuleSet, type RuleSet } from '../rules/load-rule-set.ts';
+import { recordRuleSetActivation } from '../rules/rule-set-store.ts';
+import { type RuleSetWatcher, watchRuleSet } from '../rules/watch-rule-set.ts';
+import { findStoredDecisions, loadAccountStates, persistScoredBatch } from './decision-store.ts';
+import { PartitionProducers } from './partition-producers.ts';
+import { parseRecords, type ScoredBatch, scoreBatch, type SourceRecord, validTransactions } from './score-batch.ts';
+
+export interface ScorerDeps {
+  config: Pick<Config, 'topics' | 'scorer' | 'rulesDir' | 'limits' | 'policy'>;
+  kafka: Kafka;
+  pool: pg.Pool;
+  logger: Logger;
+  /** Records per database and Kafka transaction. Larger batches amortise commits; smaller ones cut latency. */
+  batchSize?: number;
+  nowMs?: () => number;
+}
+
+export interface BatchReport {
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+  decisions: number;
+  replayed: number;
+  duplicates: number;
+  deadLetters: number;
+  rulesVersion: string;
+  durationMs: number;
+}
+
+export interface ScorerEvents {
+  batch: [BatchReport];
+  'rules.activated': [{ version: string }];
+  'rules.refused': [{ error: Error }];
+  'batch.failed': [{ partition: number; error: Error }];
+}
+
+export type ScorerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed';
+
+export interface ScorerStatus {
+  state: ScorerState;
+  instanceId: string;
+  rulesVersion: string | null;
+  policyVersion: string;
+  modelVersion: string | null;
+  assignedPartitions: number[];
+  joinedGroup: boolean;
+  totals: { decisions: number; replayed: number; duplicates: number; deadLetters: number; batches: number; failures: number };
+  lastBatchAt: string | null;
+  lastError: string | null;
+}
+
+export interface Scorer {
+  start(): Promise<void>;
+  /** Stops consuming, lets the batch in flight finish and commit, then closes producers. */
+  stop(): Promise<void>;
+  status(): ScorerStatus;
+  readonly events: EventEmitter<ScorerEvents>;
+}
+
+interface ActiveRules {
+  ruleSet: RuleSet;
+  evaluate: RuleEvaluator;
+}
+
+export function createScorer(deps: ScorerDeps): Scorer {
+  const { config, kafka, pool } = deps;
+  const logger = deps.logger.child({ component: 'scorer', instance: config.scorer.instanceId });
+  const batchSize = deps.batchSize ?? 500;
+  const nowMs = deps.nowMs ?? Date.now;
+  const events = new EventEmitter<ScorerEvents>();
+  const inputTopic = config.topics.transactions;
+  const currentPolicyVersion = policyVersion(config.policy);
+  const producers = new PartitionProducers(kafka, `${config.scorer.groupId}-tx`);
+  // Account state cached per partition; dropped on any failure or revocation and reloaded from
+  // Postgres, which is the truth (it is written in the same transaction as the decisions).
+  const stateCache = new Map<number, Map<string, AccountState>>();
+
+  let rules: ActiveRules | null = null;
+  let watcher: RuleSetWatcher | null = null;
+  let consumer: Consumer | null = null;
+  const status: ScorerStatus = {
+    state: 'idle',
+    instanceId: config.scorer.instanceId,
+    rulesVersion: null,
+    policyVersion: currentPolicyVersion,
+    modelVersion: null,
+    assignedPartitions: [],
+    joinedGroup: false,
+    totals: { decisions: 0, replayed: 0, duplicates: 0, deadLetters: 0, batches: 0, failures: 0 },
+    lastBatchAt: null,
+    lastError: null,
+  };
+
+  async function activateRules(ruleSet: RuleSet): Promise<void> {
+    const evaluate = createRuleEvaluator(ruleSet);
+    await recordRuleSetActivation(pool, ruleSet, config.scorer.instanceId);
+    // Swapped as one reference: a batch captures `rules` once, so it never mixes two rule sets.
+    rules = { ruleSet, evaluate };
+    status.rulesVersion = ruleSet.version;
+    logger.info({ rulesVersion: ruleSet.version, rules: ruleSet.rules.length }, 'rule set activated');
+    events.emit('rules.activated', { version: ruleSet.version });
+  }
+
+  async function statesFor(partition: number, accountIds: string[]): Promise<Map<string, AccountState>> {
+    let cache = stateCache.get(partition);
+    if (cache === undefined) {
+      cache = new Map();
+      stateCache.set(partition, cache);
+    }
+    const missing = [...new Set(accountIds)].filter((id) => !cache.has(id));
+    for (const [id, state] of await loadAccountStates(pool, missing)) cache.set(id, state);
+    return cache;
+  }
+
+  async function publish(partition: number, records: SourceRecord[], scored: ScoredBatch): Promise<void> {
+    const producer = await producers.get(inputTopic, partition);
+    const transaction = await producer.transaction();
+    try {
+      const decisions = [...scored.decisions.map(({ decision }) => decision), ...scored.replayed];
+      if (decisions.length > 0) {
+        await transaction.send({
+          topic: config.topics.decisions,
+          messages: decisions.map((decision) => ({ key: decision.accountId, value: JSON.stringify(decision) })),
+        });
+      }
+      if (scored.deadLetters.length > 0) {
+        await transaction.send({
+          topic: config.topics['transactions.dlq'],
+          messages: scored.deadLetters.map(({ key, letter }) => ({ key, value: JSON.stringify(letter) })),
+        });
+      }
+      const next = (BigInt(records[records.length - 1]!.offset) + 1n).toString();
+      await transaction.sendOffsets({
+        consumerGroupId: config.scorer.groupId,
+        topics: [{ topic: inputTopic, partitions: [{ partition, offset: next }] }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * One chunk, exactly once: decide, commit to Postgres (idempotent by transaction id), then commit
+   * the decisions, dead letters and input offsets together in one Kafka transaction. A crash between
+   * the two commits replays the chunk; Postgres then holds its decisions, which are re-sent as they
+   * were rather than decided again.
+   */
+  async function processChunk(partition: number, records: SourceRecord[]): Promise<BatchReport> {
+    const started = performance.now();
+    const active = rules;
+    if (active === null) throw new Error('no rule set is active');
+    // Start (and so fence any previous owner of) this partition's producer before reading what is
+    // stored: a zombie that was fenced can no longer commit decisions we are about to re-send.
+    await producers.get(inputTopic, partition);
+    const parsed = parseRecords(records, nowMs(), config.limits);
+    const transactions = validTransactions(parsed);
+    const [stored, states] = await Promise.all([
+      findStoredDecisions(pool, transactions.map((tx) => tx.id)),
+      statesFor(partition, transactions.map((tx) => tx.accountId)),
+    ]);
+    const scored = await scoreBatch(parsed, stored, states, {
+      policy: config.policy,
+      policyVersion: currentPolicyVersion,
+      evaluateRules: active.evaluate,
+      rulesVersion: active.ruleSet.version,
+      modelVersion: null,
+      nowMs,
+    });
+    const first = records[0]!;
+    const last = records[records.length - 1]!;
+    await withTransaction(pool, (client) =>
+      persistScoredBatch(client, scored, {
+        scorerInstance: config.scorer.instanceId,
+        topic: inputTopic,
+        partition,
+        firstOffset: first.offset,
+        lastOffset: last.offset,
+      }),
+    );
+    for (const [accountId, state] of scored.states) states.set(accountId, state);
+    await publish(partition, records, scored);
+    return {
+      partition,
+      firstOffset: first.offset,
+      lastOffset: last.offset,
+      decisions: scored.decisions.length,
+      replayed: scored.replayed.length,
+      duplicates: scored.duplicates.length,
+      deadLetters: scored.deadLetters.length,
+      rulesVersion: active.ruleSet.version,
+      durationMs: performance.now() - started,
+    };
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { partition } = batch;
+    for (let i = 0; i < batch.messages.length; i += batchSize) {
+      if (!isRunning() || isStale()) return;
+      const records: SourceRecord[] = batch.messages.slice(i, i + batchSize).map((message) => ({
+        topic: batch.topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        timestamp: message.timestamp,
+      }));
+      try {
+        const report = await processChunk(partition, records);
+        resolveOffset(report.lastOffset);
+        status.totals.decisions += report.decisions;
+        status.totals.replayed += report.replayed;
+        status.totals.duplicates += report.duplicates;
+        status.totals.deadLetters += report.deadLetters;
+        status.totals.batches += 1;
+        status.lastBatchAt = new Date().toISOString();
+        events.emit('batch', report);
+      } catch (error) {
+        // Postgres may or may not have committed: forget what we cached and start this partition's
+        // producer afresh. kafkajs re-fetches from the last resolved offset and retries with backoff.
+        stateCache.delete(partition);
+        await producers.release(inputTopic, partition);
+        status.totals.failures += 1;
+        status.lastError = (error as Error).message;
+        logger.warn({ topic: batch.topic, partition, offset: records[0]?.offset, err: error }, 'batch failed; will retry');
+        events.emit('batch.failed', { partition, error: error as Error });
+        throw error;
+      }
+      await heartbeat();
+    }
+  }
+
+  return {
+    events,
+    status: () => ({ ...status, totals: { ...status.totals }, assignedPartitions: [...status.assignedPartitions] }),
+
+    async start() {
+      if (status.state !== 'idle') throw new Error(`scorer cannot start from state ${status.state}`);
+      status.state = 'starting';
+      await activateRules(await loadRuleSet(config.rulesDir));
+      watcher = watchRuleSet(config.rulesDir, rules!.ruleSet.version, {
+        onChange: activateRules,
+        onRefused: (error) => {
+          logger.error({ err: error, rulesVersion: status.rulesVersion }, 'rule files refused; the previous rule set keeps serving');
+          events.emit('rules.refused', { error });
+        },
+      });
+
+      consumer = kafka.consumer({
+        groupId: config.scorer.groupId,
+        readUncommitted: false,
+        retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 30_000, restartOnFailure: async () => true },
+      });
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        const assigned = payload.memberAssignment[inputTopic] ?? [];
+        status.assignedPartitions = [...assigned].sort((a, b) => a - b);
+        status.joinedGroup = true;
+        for (const partition of stateCache.keys()) if (!assigned.includes(partition)) stateCache.delete(partition);
+        void producers.retain(inputTopic, assigned);
+        logger.info({ partitions: status.assignedPartitions }, 'joined consumer group');
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        status.lastError = payload.error.message;
+        logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+        if (!payload.restart) status.state = 'crashed';
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: inputTopic, fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      status.state = 'running';
+      logger.info({ topic: inputTopic, groupId: config.scorer.groupId, rulesVersion: status.rulesVersion }, 'scorer started');
+    },
+
+    async stop() {
+      if (status.state === 'stopped' || status.state === 'idle') return;
+      status.state = 'stopping';
+      watcher?.close();
+      await consumer?.disconnect();
+      await producers.closeAll();
+      status.joinedGroup = false;
+      status.state = 'stopped';
+      logger.info(status.totals, 'scorer stopped');
+    },
+  };
+}
