@@ -1,0 +1,34 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Config } from '../../services/platform/config.ts';
+import { createTestTopics, deleteTestTopics, testConfig, testKafka } from './kafka.ts';
+import { createTestDatabase, type TestDatabase } from './postgres.ts';
+
+export interface PipelineFixture {
+  db: TestDatabase;
+  config: Config;
+  kafka: Kafka;
+  /** Idempotent, so a retried send never puts a record on the input topic twice. */
+  producer: Producer;
+  teardown(): Promise<void>;
+}
+
+/** A schema, topics, consumer group and producer that belong to one test file alone. */
+export async function setUpPipeline(env: Record<string, string> = {}): Promise<PipelineFixture> {
+  const db = await createTestDatabase();
+  const config = testConfig({ DATABASE_SCHEMA: db.schema, ...env });
+  const kafka = testKafka(config);
+  await createTestTopics(kafka, config);
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  return {
+    db,
+    config,
+    kafka,
+    producer,
+    async teardown() {
+      await producer.disconnect();
+      await deleteTestTopics(kafka, config);
+      await db.drop();
+    },
+  };
+}
