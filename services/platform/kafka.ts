@@ -1,4 +1,4 @@
-import { type Admin, Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry, Partitioners, type Producer, type ProducerConfig } from 'kafkajs';
 import type { TopicName } from '../domain/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -25,6 +25,14 @@ export function createKafka(config: Pick<Config, 'kafka'>, logger: Logger, overr
       },
     ...overrides,
   });
+}
+
+/**
+ * A producer with the Java client's partitioner (murmur2 of the key), so an account lands on the same
+ * partition whichever client produced it: per-account state depends on that.
+ */
+export function createProducer(kafka: Kafka, options: Omit<ProducerConfig, 'createPartitioner'> = {}): Producer {
+  return kafka.producer({ ...options, createPartitioner: Partitioners.DefaultPartitioner });
 }
 
 /** Per-topic settings that are part of the contract, not a deployment choice. */

@@ -1,15 +1,16 @@
 import type { Logger } from './logger.ts';
 
 /**
- * Runs `stop` once on SIGINT/SIGTERM, then exits. A second signal while stopping exits at once,
- * because an operator pressing Ctrl-C twice means it.
+ * Runs `stop` once on SIGINT/SIGTERM, then exits. Repeated signals while stopping are ignored: a
+ * terminal's Ctrl-C reaches the whole process group while a supervisor sends its own SIGTERM, and
+ * neither should cut the drain short. SIGKILL remains the way to stop without draining.
  */
 export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting without draining');
-      process.exit(130);
+      logger.info({ signal }, 'already stopping; send SIGKILL to stop without draining');
+      return;
     }
     stopping = true;
     logger.info({ signal }, 'stopping');

@@ -1,4 +1,5 @@
 import type { Kafka, Producer } from 'kafkajs';
+import { createProducer } from '../platform/kafka.ts';
 
 /**
  * One transactional producer per input partition, with a transactional id derived from the
@@ -29,7 +30,7 @@ export class PartitionProducers {
     const transactionalId = this.transactionalId(topic, partition);
     const existing = this.entries.get(transactionalId);
     if (existing !== undefined) return existing.producer;
-    const created = this.kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+    const created = createProducer(this.kafka, { transactionalId, idempotent: true, maxInFlightRequests: 1 });
     const producer = created.connect().then(() => created);
     // A failed connect must not be cached: the next batch tries again.
     producer.catch(() => this.entries.delete(transactionalId));

@@ -1,5 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../../services/platform/config.ts';
+import { createProducer } from '../../services/platform/kafka.ts';
 import { createTestTopics, deleteTestTopics, testConfig, testKafka } from './kafka.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
 
@@ -18,7 +19,7 @@ export async function setUpPipeline(env: Record<string, string> = {}): Promise<P
   const config = testConfig({ DATABASE_SCHEMA: db.schema, ...env });
   const kafka = testKafka(config);
   await createTestTopics(kafka, config);
-  const producer = kafka.producer({ idempotent: true });
+  const producer = createProducer(kafka, { idempotent: true });
   await producer.connect();
   return {
     db,

@@ -3,12 +3,14 @@ import { decisionsCommand } from './decisions.ts';
 import { migrateCommand } from './migrate.ts';
 import { rulesCommand } from './rules.ts';
 import { scoreCommand } from './score.ts';
+import { simulateCommand } from './simulate.ts';
 import { topicsCommand } from './topics.ts';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
   topics: topicsCommand,
   score: scoreCommand,
+  simulate: simulateCommand,
   rules: rulesCommand,
   decisions: decisionsCommand,
 };

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to decisions on screen: installs dependencies, starts the local
+# Kafka broker (unless KAFKA_BROKERS points at one), creates the database and topics, runs a scorer
+# and the simulator, and prints decisions as they are committed. Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p .cache
+log() { printf '[up] %s\n' "$*"; }
+
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules ]]; then
+  log "installing npm dependencies"
+  npm ci --no-audit --no-fund
+fi
+
+started_kafka=0
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  log "stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ $started_kafka == 1 ]]; then bash ops/kafka.sh stop; fi
+}
+trap cleanup EXIT INT TERM
+
+if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+  if ! bash ops/kafka.sh status >/dev/null 2>&1; then
+    bash ops/kafka.sh start
+    started_kafka=1
+  fi
+fi
+
+bin/loupe migrate
+bin/loupe topics
+
+log "starting the scorer (logs: .cache/scorer.log, health: http://127.0.0.1:${LOUPE_SCORER_HTTP_PORT:-8081}/readyz)"
+bin/loupe score >>.cache/scorer.log 2>&1 &
+pids+=($!)
+
+log "starting the simulator (logs: .cache/simulator.log, ground truth: .cache/truth.jsonl)"
+bin/loupe simulate --count "${SIMULATE_COUNT:-1000000}" --rate "${SIMULATE_RATE:-200}" --fraud-rate 0.005 \
+  --truth .cache/truth.jsonl >>.cache/simulator.log 2>&1 &
+pids+=($!)
+
+log "decisions as they are committed (Ctrl-C to stop everything):"
+bin/loupe decisions tail &
+pids+=($!)
+wait "${pids[-1]}"
