@@ -28,23 +28,17 @@ export function buildHealthApp(deps: { status: () => ScorerStatus; pool: pg.Pool
   });
   app.get('/metrics', (_req, res) => {
     const { totals, assignedPartitions } = deps.status();
-    const lines = [
-      '# TYPE loupe_scorer_decisions_total counter',
-      `loupe_scorer_decisions_total ${totals.decisions}`,
-      '# TYPE loupe_scorer_replayed_total counter',
-      `loupe_scorer_replayed_total ${totals.replayed}`,
-      '# TYPE loupe_scorer_duplicates_total counter',
-      `loupe_scorer_duplicates_total ${totals.duplicates}`,
-      '# TYPE loupe_scorer_dead_letters_total counter',
-      `loupe_scorer_dead_letters_total ${totals.deadLetters}`,
-      '# TYPE loupe_scorer_batches_total counter',
-      `loupe_scorer_batches_total ${totals.batches}`,
-      '# TYPE loupe_scorer_batch_failures_total counter',
-      `loupe_scorer_batch_failures_total ${totals.failures}`,
-      '# TYPE loupe_scorer_assigned_partitions gauge',
-      `loupe_scorer_assigned_partitions ${assignedPartitions.length}`,
+    const metrics: Array<[name: string, type: 'counter' | 'gauge', value: number]> = [
+      ['loupe_scorer_decisions_total', 'counter', totals.decisions],
+      ['loupe_scorer_replayed_total', 'counter', totals.replayed],
+      ['loupe_scorer_duplicates_total', 'counter', totals.duplicates],
+      ['loupe_scorer_dead_letters_total', 'counter', totals.deadLetters],
+      ['loupe_scorer_batches_total', 'counter', totals.batches],
+      ['loupe_scorer_batch_failures_total', 'counter', totals.failures],
+      ['loupe_scorer_assigned_partitions', 'gauge', assignedPartitions.length],
     ];
-    res.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+    const text = metrics.map(([name, type, value]) => `# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
+    res.type('text/plain; version=0.0.4').send(text);
   });
   return app;
 }

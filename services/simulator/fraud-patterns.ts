@@ -5,7 +5,7 @@ import { deviceId as makeDeviceId, randomIp } from './population.ts';
 import type { Random } from './random.ts';
 import { FAR_AWAY_KM, FAR_COUNTRIES, RESALE_MCCS, UNITS_PER_EUR } from './reference-data.ts';
 import type { AccountProfile, FraudPattern, MerchantProfile, RetailChannel, SimulatedTransaction } from './types.ts';
-import { type AccountRuntime, buildTransaction, ownDevice, pickMerchant, remember, round2, type World } from './world.ts';
+import { type AccountRuntime, buildTransaction, ownDevice, pickMerchant, remember, round2, type TransactionDraft, type World } from './world.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -17,15 +17,8 @@ interface Episode {
   episodeId: string;
 }
 
-interface Step {
-  timeMs: number;
-  merchant: MerchantProfile;
-  amount: number;
-  country: string;
-  channel: RetailChannel;
-  deviceId?: string | undefined;
-  ip?: string | undefined;
-}
+/** One transaction of an episode; the account is the episode's. */
+type Step = Omit<TransactionDraft, 'account'>;
 
 const emit = (episode: Episode, step: Step): SimulatedTransaction => ({
   transaction: buildTransaction(episode.world, { ...step, timeMs: Math.round(step.timeMs), account: episode.account }),

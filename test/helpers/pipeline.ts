@@ -1,7 +1,8 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../../services/platform/config.ts';
 import { createProducer } from '../../services/platform/kafka.ts';
-import { createTestTopics, deleteTestTopics, testConfig, testKafka } from './kafka.ts';
+import { createScorer, type ScorerDeps } from '../../services/scorer/scorer.ts';
+import { createTestTopics, deleteTestTopics, testConfig, testKafka, testLogger, waitForGroupCaughtUp } from './kafka.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
 
 export interface PipelineFixture {
@@ -10,6 +11,8 @@ export interface PipelineFixture {
   kafka: Kafka;
   /** Idempotent, so a retried send never puts a record on the input topic twice. */
   producer: Producer;
+  /** Runs an in-process scorer until it has committed everything on `transactions`, then stops it. */
+  scoreAll(options?: Pick<ScorerDeps, 'batchSize'>): Promise<void>;
   teardown(): Promise<void>;
 }
 
@@ -26,6 +29,15 @@ export async function setUpPipeline(env: Record<string, string> = {}): Promise<P
     config,
     kafka,
     producer,
+    async scoreAll(options = {}) {
+      const scorer = createScorer({ config, kafka, pool: db.pool, logger: testLogger, ...options });
+      await scorer.start();
+      try {
+        await waitForGroupCaughtUp(kafka, config.scorer.groupId, config.topics.transactions);
+      } finally {
+        await scorer.stop();
+      }
+    },
     async teardown() {
       await producer.disconnect();
       await deleteTestTopics(kafka, config);

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createScorer } from '../../services/scorer/scorer.ts';
 import { createSimulator } from '../../services/simulator/index.ts';
-import { testLogger, waitForGroupCaughtUp } from '../helpers/kafka.ts';
 import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
 import { produceTransactions } from '../helpers/transactions.ts';
 
@@ -14,7 +12,7 @@ describe('simulated card testing through the real pipeline', () => {
   after(() => fixture.teardown());
 
   it('catches a card-testing burst with the velocity rule and leaves normal traffic alone', async () => {
-    const { config, kafka, producer, db } = fixture;
+    const { config, producer, db } = fixture;
     const accounts = 300;
     const ratePerSecond = (accounts * 4) / 86_400;
     const simulator = createSimulator({
@@ -33,13 +31,7 @@ describe('simulated card testing through the real pipeline', () => {
     assert.ok(stream.filter(({ transaction }) => burstIds.has(transaction.id)).length === burst.length, 'next() interleaves the injected burst');
     await produceTransactions(producer, config.topics.transactions, stream.map(({ transaction }) => transaction));
 
-    const scorer = createScorer({ config, kafka, pool: db.pool, logger: testLogger });
-    await scorer.start();
-    try {
-      await waitForGroupCaughtUp(kafka, config.scorer.groupId, config.topics.transactions);
-    } finally {
-      await scorer.stop();
-    }
+    await fixture.scoreAll();
 
     const { rows } = await db.pool.query<{ transaction_id: string; action: string; rule_hits: Array<{ rule: string }>; event_time: Date }>(
       'SELECT transaction_id, action, rule_hits, event_time FROM decisions ORDER BY event_time, transaction_id',

@@ -3,8 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Kafka, Producer } from 'kafkajs';
 import { DeadLetterSchema, DecisionSchema } from '../../services/domain/index.ts';
 import type { Config } from '../../services/platform/config.ts';
-import { createScorer } from '../../services/scorer/scorer.ts';
-import { readAllCommitted, testLogger, waitForGroupCaughtUp } from '../helpers/kafka.ts';
+import { readAllCommitted } from '../helpers/kafka.ts';
 import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
 import type { TestDatabase } from '../helpers/postgres.ts';
 import { ordinaryTransaction, produceTransactions } from '../helpers/transactions.ts';
@@ -47,13 +46,7 @@ describe('scorer pipeline on real Kafka and Postgres', () => {
     });
     await produceTransactions(producer, config.topics.transactions, [...valid.slice(150), ...repeats]);
 
-    const scorer = createScorer({ config, kafka, pool: db.pool, logger: testLogger, batchSize: 64 });
-    await scorer.start();
-    try {
-      await waitForGroupCaughtUp(kafka, config.scorer.groupId, config.topics.transactions);
-    } finally {
-      await scorer.stop();
-    }
+    await fixture.scoreAll({ batchSize: 64 });
 
     const { rows: stored } = await db.pool.query<{ transaction_id: string; action: string }>('SELECT transaction_id, action FROM decisions');
     assert.equal(stored.length, valid.length);
@@ -97,13 +90,7 @@ describe('scorer pipeline on real Kafka and Postgres', () => {
       }),
     );
     for (const tx of burst) await produceTransactions(producer, config.topics.transactions, [tx]);
-    const scorer = createScorer({ config, kafka, pool: db.pool, logger: testLogger, batchSize: 3 });
-    await scorer.start();
-    try {
-      await waitForGroupCaughtUp(kafka, config.scorer.groupId, config.topics.transactions);
-    } finally {
-      await scorer.stop();
-    }
+    await fixture.scoreAll({ batchSize: 3 });
     const { rows } = await db.pool.query<{ transaction_id: string; facts: { smallAmountCount10m: number }; rule_hits: Array<{ rule: string }> }>(
       `SELECT transaction_id, facts, rule_hits FROM decisions WHERE account_id = 'acct-burst' ORDER BY event_time`,
     );
