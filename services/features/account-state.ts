@@ -1,4 +1,5 @@
 import type { AccountState, Transaction } from '../domain/index.ts';
+import { addToDays } from './day-buckets.ts';
 import { countryDistanceKm } from './geo.ts';
 
 // The state lives with the account's partition and is written atomically with the decisions it shaped.
@@ -6,11 +7,12 @@ import { countryDistanceKm } from './geo.ts';
 export const RECENT_WINDOW_MS = 24 * 60 * 60 * 1000;
 const MAX_RECENT = 500;
 const MAX_KNOWN = 32;
+const MAX_MERCHANTS = 64;
 /** Card testing probes with tiny amounts; this is what counts as tiny, in the transaction's currency. */
 export const SMALL_AMOUNT = 5;
 
 export function emptyAccountState(): AccountState {
-  return { recent: [], lastTimestampMs: null, lastCountry: null, devices: [], countries: [], txCount: 0, amountMean: 0 };
+  return { recent: [], lastTimestampMs: null, lastCountry: null, devices: [], countries: [], txCount: 0, amountMean: 0, days: [], merchants: [] };
 }
 
 /** Facts a rule may test. Numbers and strings only, never undefined, so every rule sees every fact. */
@@ -116,8 +118,8 @@ export function deriveFacts(state: AccountState, tx: Transaction): TransactionFa
   };
 }
 
-const rememberLast = (list: readonly string[], value: string): string[] =>
-  [...list.filter((item) => item !== value), value].slice(-MAX_KNOWN);
+const rememberLast = (list: readonly string[], value: string, max = MAX_KNOWN): string[] =>
+  [...list.filter((item) => item !== value), value].slice(-max);
 
 /** The account's state after `tx`. Returns a new object; the input is never changed. */
 export function applyTransaction(state: AccountState, tx: Transaction): AccountState {
@@ -136,5 +138,7 @@ export function applyTransaction(state: AccountState, tx: Transaction): AccountS
     countries: rememberLast(state.countries, tx.country),
     txCount,
     amountMean: state.amountMean + (tx.amount - state.amountMean) / txCount,
+    days: addToDays(state.days, t, tx.amount),
+    merchants: rememberLast(state.merchants, tx.merchantId, MAX_MERCHANTS),
   };
 }

@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { AccountState, Transaction } from '../domain/index.ts';
+import { dayWindow } from './day-buckets.ts';
+
+const CategoricalField = z.enum(['merchantCategory', 'country', 'channel', 'currency']);
+const IdentifierField = z.enum(['accountId', 'merchantId', 'deviceId', 'merchantCategory', 'country']);
+const WINDOWS = { '10m': 600_000, '1h': 3_600_000, '1d': 86_400_000, '7d': 7, '30d': 30 } as const;
+const Window = z.enum(['10m', '1h', '1d', '7d', '30d']);
+
+/**
+ * One entry of a feature spec. Each turns (account state before the transaction, transaction) into
+ * one or more numbers, scaled so that raw magnitudes stay within a few units before normalisation.
+ */
+export const FeatureDefSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('log-amount') }),
+  z.strictObject({ kind: z.literal('cyclic'), of: z.enum(['hour-of-day', 'day-of-week']) }),
+  z.strictObject({ kind: z.literal('one-hot'), field: CategoricalField, vocabulary: z.array(z.string()).min(1) }),
+  z.strictObject({ kind: z.literal('hashed'), field: IdentifierField, buckets: z.number().int().min(2).max(4096) }),
+  z.strictObject({ kind: z.literal('account-window'), stat: z.enum(['count', 'sum']), window: Window }),
+  z.strictObject({ kind: z.literal('amount-to-account-mean') }),
+  z.strictObject({ kind: z.literal('time-since-last') }),
+  z.strictObject({ kind: z.literal('is-new'), of: z.enum(['merchant', 'country', 'device']) }),
+  /** A pre-engineered number carried in the transaction's `features` (or a CSV column mapped there). */
+  z.strictObject({ kind: z.literal('message'), name: z.string().min(1), default: z.number().default(0) }),
+]);
+export type FeatureDef = z.infer<typeof FeatureDefSchema>;
+
+export const FeatureSpecSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  features: z.array(FeatureDefSchema).min(1),
+});
+export type FeatureSpec = z.infer<typeof FeatureSpecSchema>;
+
+export interface CompiledFeatureSpec {
+  spec: FeatureSpec;
+  /** `<name>-<hash of the spec>`: stored with every model and decision. */
+  version: string;
+  names: readonly string[];
+  /** Writes the row for `tx` (given its account's state before it) into `out` at `offset`. */
+  encode(state: AccountState, tx: Transaction, out?: Float32Array, offset?: number): Float32Array;
+}
+
+// Accounts with no earlier transaction: treat the gap as a month, the longest window we look at.
+const NO_HISTORY_MINUTES = 30 * 24 * 60;
+
+/** FNV-1a: stable across runs and machines, unlike any built-in hash. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Hour and weekday in the transaction's own time zone, as written in its timestamp. */
+function localClock(timestamp: string): { hour: number; weekday: number } {
+  const match = /([+-])(\d{2}):(\d{2})$/.exec(timestamp);
+  const offsetMs = match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) * 60_000 : 0;
+  const local = new Date(Date.parse(timestamp) + offsetMs);
+  return { hour: local.getUTCHours() + local.getUTCMinutes() / 60, weekday: local.getUTCDay() };
+}
+
+function windowTotals(state: AccountState, tx: Transaction, window: keyof typeof WINDOWS): { count: number; sum: number } {
+  const t = Date.parse(tx.timestamp);
+  if (window === '7d' || window === '30d') {
+    const { count, sum } = dayWindow(state.days, t, WINDOWS[window]);
+    return { count: count + 1, sum: sum + tx.amount };
+  }
+  let count = 1;
+  let sum = tx.amount;
+  for (const past of state.recent) {
+    const age = t - past.t;
+    if (age >= 0 && age < WINDOWS[window]) {
+      count++;
+      sum += past.amount;
+    }
+  }
+  return { count, sum };
+}
+
+type Encoder = { names: string[]; write(state: AccountState, tx: Transaction, out: Float32Array, at: number): void };
+
+function encoderFor(def: FeatureDef): Encoder {
+  switch (def.kind) {
+    case 'log-amount':
+      return { names: ['log_amount'], write: (_s, tx, out, at) => void (out[at] = Math.log1p(tx.amount)) };
+    case 'cyclic': {
+      const [period, label] = def.of === 'hour-of-day' ? [24, 'hour'] : [7, 'weekday'];
+      return {
+        names: [`${label}_sin`, `${label}_cos`],
+        write: (_s, tx, out, at) => {
+          const clock = localClock(tx.timestamp);
+          const angle = (2 * Math.PI * (def.of === 'hour-of-day' ? clock.hour : clock.weekday)) / period;
+          out[at] = Math.sin(angle);
+          out[at + 1] = Math.cos(angle);
+        },
+      };
+    }
+    case 'one-hot': {
+      const index = new Map(def.vocabulary.map((value, i) => [value, i]));
+      return {
+        // The last slot collects every value outside the vocabulary, including ones never seen in training.
+        names: [...def.vocabulary.map((value) => `${def.field}=${value}`), `${def.field}=other`],
+        write: (_s, tx, out, at) => {
+          out.fill(0, at, at + def.vocabulary.length + 1);
+          out[at + (index.get(tx[def.field]) ?? def.vocabulary.length)] = 1;
+        },
+      };
+    }
+    case 'hashed':
+      return {
+        names: Array.from({ length: def.buckets }, (_, i) => `${def.field}#${i}`),
+        write: (_s, tx, out, at) => {
+          out.fill(0, at, at + def.buckets);
+          const value = tx[def.field];
+          // A missing optional id (no deviceId) is all zeros rather than a bucket of its own.
+          if (value !== undefined) out[at + (fnv1a(value) % def.buckets)] = 1;
+        },
+      };
+    case 'account-window':
+      return {
+        names: [`account_${def.stat}_${def.window}`],
+        write: (state, tx, out, at) => {
+          const totals = windowTotals(state, tx, def.window);
+          out[at] = Math.log1p(def.stat === 'count' ? totals.count : totals.sum);
+        },
+      };
+    case 'amount-to-account-mean':
+      return {
+        names: ['log_amount_to_account_mean'],
+        write: (state, tx, out, at) => {
+          out[at] = state.txCount > 0 && state.amountMean > 0 ? Math.log1p(tx.amount) - Math.log1p(state.amountMean) : 0;
+        },
+      };
+    case 'time-since-last':
+      return {
+        names: ['log_minutes_since_last'],
+        write: (state, tx, out, at) => {
+          const minutes = state.lastTimestampMs === null ? NO_HISTORY_MINUTES : Math.max(0, Date.parse(tx.timestamp) - state.lastTimestampMs) / 60_000;
+          out[at] = Math.log1p(Math.min(minutes, NO_HISTORY_MINUTES));
+        },
+      };
+    case 'is-new':
+      return {
+        names: [`new_${def.of}`],
+        write: (state, tx, out, at) => {
+          const [known, value] =
+            def.of === 'merchant' ? [state.merchants, tx.merchantId] : def.of === 'country' ? [state.countries, tx.country] : [state.devices, tx.deviceId];
+          // Nothing is "new" for an account without history, and a missing device is not a new one.
+          out[at] = state.txCount > 0 && value !== undefined && !known.includes(value) ? 1 : 0;
+        },
+      };
+    case 'message':
+      return { names: [def.name], write: (_s, tx, out, at) => void (out[at] = tx.features?.[def.name] ?? def.default) };
+  }
+}
+
+export function featureSpecVersion(spec: FeatureSpec): string {
+  return `${spec.name}-${createHash('sha256').update(JSON.stringify(spec.features)).digest('hex').slice(0, 12)}`;
+}
+
+/** Validates a spec and prepares its encoder; throws a zod error naming the bad entry. */
+export function compileFeatureSpec(input: unknown): CompiledFeatureSpec {
+  const spec = FeatureSpecSchema.parse(input);
+  const encoders = spec.features.map(encoderFor);
+  const names = encoders.flatMap((encoder) => encoder.names);
+  const offsets: number[] = [];
+  let size = 0;
+  for (const encoder of encoders) {
+    offsets.push(size);
+    size += encoder.names.length;
+  }
+  if (new Set(names).size !== names.length) throw new Error(`feature spec "${spec.name}" produces duplicate feature names`);
+  return {
+    spec,
+    version: featureSpecVersion(spec),
+    names,
+    encode(state, tx, out = new Float32Array(size), offset = 0) {
+      encoders.forEach((encoder, i) => encoder.write(state, tx, out, offset + offsets[i]!));
+      return out;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AccountStateSchema, type Transaction } from '../../services/domain/index.ts';
+import { applyTransaction, emptyAccountState } from '../../services/features/account-state.ts';
+import { addToDays, dayWindow, KEPT_DAYS } from '../../services/features/day-buckets.ts';
+import { compileFeatureSpec } from '../../services/features/feature-spec.ts';
+import { loadFeatureSpec } from '../../services/features/load-feature-spec.ts';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z'); // a Monday
+let n = 0;
+const tx = (offsetMs: number, extra: Partial<Transaction> = {}): Transaction => ({
+  id: `tx-${++n}`,
+  timestamp: new Date(T0 + offsetMs).toISOString(),
+  accountId: 'acct-1',
+  amount: 20,
+  currency: 'EUR',
+  merchantId: 'merch-1',
+  merchantCategory: '5411',
+  country: 'FR',
+  channel: 'card_present',
+  deviceId: 'dev-1',
+  ...extra,
+});
+const fold = (txs: Transaction[]) => txs.reduce(applyTransaction, emptyAccountState());
+const row = (spec: ReturnType<typeof compileFeatureSpec>, state = emptyAccountState(), t = tx(0)) =>
+  Object.fromEntries(spec.names.map((name, i) => [name, spec.encode(state, t)[i]!]));
+
+describe('feature spec', () => {
+  it('names every output and versions by content', () => {
+    const spec = compileFeatureSpec({ name: 'tiny', features: [{ kind: 'log-amount' }, { kind: 'cyclic', of: 'hour-of-day' }] });
+    assert.deepEqual(spec.names, ['log_amount', 'hour_sin', 'hour_cos']);
+    assert.match(spec.version, /^tiny-[0-9a-f]{12}$/);
+    assert.equal(spec.version, compileFeatureSpec({ name: 'tiny', features: [{ kind: 'log-amount' }, { kind: 'cyclic', of: 'hour-of-day' }] }).version);
+    assert.notEqual(spec.version, compileFeatureSpec({ name: 'tiny', features: [{ kind: 'log-amount' }] }).version);
+  });
+
+  it('refuses unknown kinds, bad fields and duplicate outputs', () => {
+    assert.throws(() => compileFeatureSpec({ name: 'x', features: [{ kind: 'magic' }] }));
+    assert.throws(() => compileFeatureSpec({ name: 'x', features: [{ kind: 'one-hot', field: 'ip', vocabulary: ['a'] }] }));
+    assert.throws(() => compileFeatureSpec({ name: 'x', features: [{ kind: 'log-amount' }, { kind: 'log-amount' }] }), /duplicate feature names/);
+  });
+
+  it('puts unseen categories in the "other" slot', () => {
+    const spec = compileFeatureSpec({ name: 'cat', features: [{ kind: 'one-hot', field: 'country', vocabulary: ['FR', 'DE'] }] });
+    assert.deepEqual(row(spec), { 'country=FR': 1, 'country=DE': 0, 'country=other': 0 });
+    assert.deepEqual(row(spec, undefined, tx(0, { country: 'JP' })), { 'country=FR': 0, 'country=DE': 0, 'country=other': 1 });
+  });
+
+  it('hashes ids stably into one bucket, and a missing optional id into none', () => {
+    const spec = compileFeatureSpec({ name: 'h', features: [{ kind: 'hashed', field: 'deviceId', buckets: 8 }] });
+    const a = spec.encode(emptyAccountState(), tx(0, { deviceId: 'dev-42' }));
+    assert.equal(a.reduce((s, v) => s + v, 0), 1);
+    assert.deepEqual(a, spec.encode(emptyAccountState(), tx(5, { deviceId: 'dev-42' })));
+    assert.equal(spec.encode(emptyAccountState(), tx(0, { deviceId: undefined })).reduce((s, v) => s + v, 0), 0);
+  });
+
+  it('reads the clock in the transaction\'s own time zone', () => {
+    const spec = compileFeatureSpec({ name: 'c', features: [{ kind: 'cyclic', of: 'hour-of-day' }, { kind: 'cyclic', of: 'day-of-week' }] });
+    const utcMidnight = row(spec, undefined, tx(0, { timestamp: '2026-03-02T00:00:00Z' }));
+    assert.ok(Math.abs(utcMidnight.hour_sin!) < 1e-6 && Math.abs(utcMidnight.hour_cos! - 1) < 1e-6);
+    const sixLocal = row(spec, undefined, tx(0, { timestamp: '2026-03-02T06:00:00+06:00' }));
+    assert.ok(Math.abs(sixLocal.hour_sin! - 1) < 1e-6, 'six in the morning local time');
+    const sundayEvening = row(spec, undefined, tx(0, { timestamp: '2026-03-01T23:30:00-01:00' }));
+    assert.ok(Math.abs(sundayEvening.weekday_sin!) < 1e-6 && Math.abs(sundayEvening.weekday_cos! - 1) < 1e-6, 'still Sunday locally');
+  });
+
+  it('counts windows at their edges, this transaction included', () => {
+    const spec = compileFeatureSpec({
+      name: 'w',
+      features: ['10m', '1h', '1d', '7d', '30d'].map((window) => ({ kind: 'account-window', stat: 'count', window })),
+    });
+    const state = fold([tx(-600_000), tx(-599_999), tx(-3_600_000), tx(-86_400_000), tx(-86_399_999)]);
+    const values = row(spec, state, tx(0)).valueOf() as Record<string, number>;
+    const counts = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Math.round(Math.expm1(v))]));
+    // 10 min: the event exactly 10 min old is outside; 1 h: the one exactly 1 h old is outside.
+    assert.deepEqual(counts, { account_count_10m: 2, account_count_1h: 3, account_count_1d: 5, account_count_7d: 6, account_count_30d: 6 });
+  });
+
+  it('aligns 7- and 30-day windows to UTC days and forgets older days', () => {
+    let days = addToDays([], T0, 10);
+    days = addToDays(days, T0 - 6 * 86_400_000, 5);
+    days = addToDays(days, T0 - 7 * 86_400_000, 7);
+    assert.deepEqual(dayWindow(days, T0, 7), { count: 2, sum: 15 });
+    assert.deepEqual(dayWindow(days, T0, 30), { count: 3, sum: 22 });
+    days = addToDays(days, T0 + KEPT_DAYS * 86_400_000, 1);
+    assert.equal(days.length, 1, 'a month later only the new day remains');
+  });
+
+  it('handles an account without history and missing optional fields', () => {
+    const spec = compileFeatureSpec({
+      name: 'm',
+      features: [
+        { kind: 'amount-to-account-mean' },
+        { kind: 'time-since-last' },
+        { kind: 'is-new', of: 'device' },
+        { kind: 'is-new', of: 'merchant' },
+        { kind: 'message', name: 'V1', default: -1 },
+      ],
+    });
+    const first = row(spec, emptyAccountState(), tx(0, { deviceId: undefined }));
+    assert.deepEqual(first, { log_amount_to_account_mean: 0, log_minutes_since_last: first.log_minutes_since_last, new_device: 0, new_merchant: 0, V1: -1 });
+    assert.ok(first.log_minutes_since_last! > 10);
+    const state = fold([tx(0)]);
+    const later = row(spec, state, tx(60_000, { merchantId: 'merch-2', deviceId: 'dev-9', amount: 20, features: { V1: 2.5 } }));
+    assert.equal(later.new_merchant, 1);
+    assert.equal(later.new_device, 1);
+    assert.equal(later.V1, 2.5);
+    assert.ok(Math.abs(later.log_minutes_since_last! - Math.log1p(1)) < 1e-6);
+    assert.ok(Math.abs(later.log_amount_to_account_mean!) < 1e-6);
+    for (const value of Object.values(row(spec, emptyAccountState(), tx(0, { amount: 0 })))) assert.ok(Number.isFinite(value));
+  });
+
+  it('ships specs that compile, and account states stored before day buckets still load', async () => {
+    for (const name of ['card-default', 'handbook', 'ulb-pca']) {
+      const spec = await loadFeatureSpec(name);
+      assert.ok(spec.names.length > 5, name);
+    }
+    await assert.rejects(loadFeatureSpec('no-such-spec'), /feature spec "no-such-spec" not found/);
+    const old = { recent: [], lastTimestampMs: null, lastCountry: null, devices: [], countries: [], txCount: 0, amountMean: 0 };
+    assert.deepEqual(AccountStateSchema.parse(old).days, []);
+  });
+});
