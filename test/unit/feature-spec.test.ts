@@ -120,3 +120,18 @@ describe('feature spec', () => {
     assert.deepEqual(AccountStateSchema.parse(old).days, []);
   });
 });
+
+describe('row encoder', () => {
+  it('encodes a stream row by row with each account carrying its own state', async () => {
+    const { createRowEncoder } = await import('../../services/features/row-encoder.ts');
+    const spec = compileFeatureSpec({ name: 'r', features: [{ kind: 'account-window', stat: 'count', window: '1h' }, { kind: 'is-new', of: 'merchant' }] });
+    const encoder = createRowEncoder(spec, 1);
+    const stream = [tx(0), tx(1000, { accountId: 'acct-2' }), tx(2000, { merchantId: 'merch-9' }), tx(3000)];
+    assert.deepEqual(stream.map((t) => encoder.push(t)), [0, 1, 2, 3]);
+    const rows = [...encoder.rows()];
+    assert.equal(rows.length, 8, 'grew past its initial capacity');
+    const counts = [0, 2, 4, 6].map((i) => Math.round(Math.expm1(rows[i]!)));
+    assert.deepEqual(counts, [1, 1, 2, 3], 'acct-2 has a history of its own');
+    assert.deepEqual([1, 3, 5, 7].map((i) => rows[i]), [0, 0, 1, 0]);
+  });
+});

@@ -1,0 +1,42 @@
+import type { AccountState, Transaction } from '../domain/index.ts';
+import { applyTransaction, emptyAccountState } from './account-state.ts';
+import type { CompiledFeatureSpec } from './feature-spec.ts';
+
+/**
+ * Encodes a stream of transactions, in event-time order, into one row-major Float32Array, carrying
+ * each account's state from transaction to transaction exactly as the scorer does. Training and
+ * offline evaluation use this, so a model sees the same features in training as in production.
+ */
+export interface RowEncoder {
+  readonly width: number;
+  readonly count: number;
+  /** Encodes `tx` as the next row and returns its index. */
+  push(tx: Transaction): number;
+  /** The rows so far (a view; valid until the next push). */
+  rows(): Float32Array;
+}
+
+export function createRowEncoder(spec: CompiledFeatureSpec, initialCapacity = 4096): RowEncoder {
+  const width = spec.names.length;
+  const states = new Map<string, AccountState>();
+  let buffer = new Float32Array(width * initialCapacity);
+  let count = 0;
+  return {
+    width,
+    get count() {
+      return count;
+    },
+    push(tx) {
+      if ((count + 1) * width > buffer.length) {
+        const grown = new Float32Array(buffer.length * 2);
+        grown.set(buffer);
+        buffer = grown;
+      }
+      const state = states.get(tx.accountId) ?? emptyAccountState();
+      spec.encode(state, tx, buffer, count * width);
+      states.set(tx.accountId, applyTransaction(state, tx));
+      return count++;
+    },
+    rows: () => buffer.subarray(0, count * width),
+  };
+}
