@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { decisionsCommand } from './decisions.ts';
+import { evaluateCommand } from './evaluate.ts';
 import { migrateCommand } from './migrate.ts';
 import { rulesCommand } from './rules.ts';
 import { scoreCommand } from './score.ts';
@@ -13,4 +14,5 @@ export const COMMANDS: Record<string, Command> = {
   simulate: simulateCommand,
   rules: rulesCommand,
   decisions: decisionsCommand,
+  evaluate: evaluateCommand,
 };
