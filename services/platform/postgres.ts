@@ -11,12 +11,17 @@ export interface DatabaseOptions {
   poolSize: number;
 }
 
-/** A pool whose every connection works inside `schema`, so tests and tenants can share one database. */
-export function createPool(options: DatabaseOptions): pg.Pool {
+/**
+ * A pool whose every connection works inside `schema`, so tests and tenants can share one database.
+ * `applicationName` labels its connections in pg_stat_activity (which scorer holds which locks),
+ * and lets a test cut one process off its database without touching anyone else's connections.
+ */
+export function createPool(options: DatabaseOptions & { applicationName?: string }): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize,
     options: `-c search_path=${options.schema}`,
+    application_name: options.applicationName,
   });
   // An idle client losing its connection (Postgres restarted) must not crash the process; the next
   // query gets a fresh connection and the caller's retry policy decides.
@@ -76,15 +81,25 @@ export async function migrate(options: Pick<DatabaseOptions, 'url' | 'schema'>, 
 /** Runs `work` in one database transaction on one connection; rolls back and rethrows on error. */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // The pool only listens for errors on idle clients. A checked-out client whose connection dies
+  // (Postgres restarted, backend terminated) emits 'error', and with no listener that killed the
+  // whole process (test/integration/postgres-outage.test.ts). The query in flight fails anyway and
+  // tells the caller; here the broken client is only noted, and destroyed rather than pooled again.
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (lost === undefined) await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }
