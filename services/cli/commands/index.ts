@@ -2,10 +2,12 @@ import type { Command } from '../command.ts';
 import { decisionsCommand } from './decisions.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { migrateCommand } from './migrate.ts';
+import { modelsCommand } from './models.ts';
 import { rulesCommand } from './rules.ts';
 import { scoreCommand } from './score.ts';
 import { simulateCommand } from './simulate.ts';
 import { topicsCommand } from './topics.ts';
+import { trainCommand } from './train.ts';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -15,4 +17,6 @@ export const COMMANDS: Record<string, Command> = {
   rules: rulesCommand,
   decisions: decisionsCommand,
   evaluate: evaluateCommand,
+  train: trainCommand,
+  models: modelsCommand,
 };
