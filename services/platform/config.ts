@@ -32,6 +32,10 @@ const EnvSchema = z.object({
   LOUPE_MAX_FUTURE_SKEW_SECONDS: integer(86_400, 0, 10 * 365 * 86_400),
   LOUPE_EARLIEST_TIMESTAMP: z.iso.datetime({ offset: true }).default('2000-01-01T00:00:00Z'),
 
+  LOUPE_MODEL: z.enum(['champion', 'rules-only']).default('champion'),
+  LOUPE_FEATURE_SPEC: z.string().min(1).default('card-default'),
+  LOUPE_TF_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+
   LOUPE_PRIOR_FRAUD_RATE: z.coerce.number().gt(0).lt(1).default(0.01),
   LOUPE_CONFIDENCE_THRESHOLD: fraction(0.6),
   LOUPE_ANOMALY_WEIGHT: number(1.5),
@@ -45,6 +49,8 @@ export interface Config {
   topics: Record<TopicName, string>;
   scorer: { groupId: string; httpPort: number; instanceId: string };
   rulesDir: string;
+  /** `champion`: score with the registry's champion (bootstrapping one if none); `rules-only`: no model. */
+  model: { mode: 'champion' | 'rules-only'; featureSpec: string; backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' };
   limits: { maxMessageBytes: number; maxFutureSkewMs: number; earliestTimestampMs: number };
   policy: PolicyConfig;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -76,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     topics,
     scorer: { groupId: e.LOUPE_SCORER_GROUP, httpPort: e.LOUPE_SCORER_HTTP_PORT, instanceId: e.LOUPE_SCORER_INSTANCE },
     rulesDir: e.LOUPE_RULES_DIR,
+    model: { mode: e.LOUPE_MODEL, featureSpec: e.LOUPE_FEATURE_SPEC, backend: e.LOUPE_TF_BACKEND },
     limits: {
       maxMessageBytes: e.LOUPE_MAX_MESSAGE_BYTES,
       maxFutureSkewMs: e.LOUPE_MAX_FUTURE_SKEW_SECONDS * 1000,

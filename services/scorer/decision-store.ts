@@ -95,7 +95,7 @@ export interface BatchMeta {
  */
 export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta: BatchMeta): Promise<void> {
   if (batch.decisions.length > 0) {
-    const rows = batch.decisions.map(({ decision, transaction, facts, source }) => ({
+    const rows = batch.decisions.map(({ decision, transaction, facts, featureVector, featureSpecVersion, source }) => ({
       transaction_id: decision.transactionId,
       account_id: decision.accountId,
       action: decision.action,
@@ -107,6 +107,8 @@ export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta
       evidence: decision.evidence,
       transaction,
       facts,
+      feature_vector: featureVector,
+      feature_spec_version: featureSpecVersion,
       model_version: decision.modelVersion,
       rules_version: decision.rulesVersion,
       policy_version: decision.policyVersion,
@@ -119,13 +121,14 @@ export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta
     }));
     const inserted = await db.query(
       `INSERT INTO decisions (transaction_id, account_id, action, probability, confidence, decided_by, anomaly,
-                              rule_hits, evidence, transaction, facts, model_version, rules_version,
-                              policy_version, event_time, decided_at, latency_ms, source_topic,
-                              source_partition, source_offset, scorer_instance)
+                              rule_hits, evidence, transaction, facts, feature_vector, feature_spec_version,
+                              model_version, rules_version, policy_version, event_time, decided_at, latency_ms,
+                              source_topic, source_partition, source_offset, scorer_instance)
        SELECT r.*, $2 FROM jsonb_to_recordset($1::jsonb) AS r(
          transaction_id text, account_id text, action text, probability double precision,
          confidence double precision, decided_by text, anomaly jsonb, rule_hits jsonb, evidence jsonb,
-         transaction jsonb, facts jsonb, model_version text, rules_version text, policy_version text,
+         transaction jsonb, facts jsonb, feature_vector real[], feature_spec_version text,
+         model_version text, rules_version text, policy_version text,
          event_time timestamptz, decided_at timestamptz, latency_ms double precision, source_topic text,
          source_partition integer, source_offset bigint)
        ON CONFLICT (transaction_id) DO NOTHING`,

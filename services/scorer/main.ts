@@ -1,29 +1,59 @@
 import type { Server } from 'node:http';
+import type pg from 'pg';
+import { loadFeatureSpec } from '../features/load-feature-spec.ts';
+import { type AnomalyModel, loadAnomalyModel, selectBackend } from '../model/index.ts';
 import type { Config } from '../platform/config.ts';
 import { createKafka, ensureTopics } from '../platform/kafka.ts';
 import { stopOnSignals } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createPool, migrate } from '../platform/postgres.ts';
+import { ensureChampion } from '../trainer/bootstrap-champion.ts';
 import { buildHealthApp } from './health-app.ts';
 import { createScorer } from './scorer.ts';
+
+/**
+ * The champion from the registry, on the configured TensorFlow.js backend. With no champion yet, one
+ * is trained on simulated traffic and promoted (once, whichever scorer gets there first), so a fresh
+ * installation scores with a model from its first transaction. `rules-only` skips all of it.
+ */
+async function prepareModel(config: Config, pool: pg.Pool, logger: Logger): Promise<{ model: AnomalyModel | null; backend: string | null }> {
+  if (config.model.mode === 'rules-only') {
+    logger.info('rules-only mode: no anomaly model');
+    return { model: null, backend: null };
+  }
+  const backend = await selectBackend(config.model.backend);
+  logger.info({ backend: backend.name, attempts: backend.attempts }, 'tensorflow backend selected');
+  const spec = await loadFeatureSpec(config.model.featureSpec);
+  const champion = await ensureChampion(pool, spec, { actor: config.scorer.instanceId, logger });
+  const model = loadAnomalyModel(champion);
+  logger.info({ modelVersion: model.version, featureSpec: spec.version }, 'champion loaded');
+  return { model, backend: backend.name };
+}
 
 /** Wires the scorer to real Kafka and Postgres, serves health endpoints, and stops cleanly on a signal. */
 export async function runScorer(config: Config, logger: Logger): Promise<void> {
   await migrate(config.database, logger);
-  const pool = createPool(config.database);
-  const kafka = createKafka(config, logger);
+  const pool = createPool({ ...config.database, applicationName: config.scorer.instanceId });
+  // kafkajs' default retry gives up after about 10 s, less than a broker restart can take (a broker
+  // killed with SIGKILL needs ~10 s here before it serves again). When it gave up, the consumer
+  // crashed and rejoined as a new member, and the group then waited out the old member's session:
+  // 30 s without a decision after a 10 s outage (test/integration/kafka-restart.test.ts). A
+  // long-running service outlasts a broker restart: retry for about a minute.
+  const kafka = createKafka(config, logger, { retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 15 } });
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, config);
   await admin.disconnect();
 
-  const scorer = createScorer({ config, kafka, pool, logger });
+  const { model, backend } = await prepareModel(config, pool, logger);
+  const scorer = createScorer({ config, kafka, pool, logger, model, ...(backend ? { backend } : {}) });
   const server: Server = buildHealthApp({ status: scorer.status, pool }).listen(config.scorer.httpPort, '0.0.0.0');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   logger.info({ port: config.scorer.httpPort }, 'health endpoints on /healthz, /readyz, /metrics');
 
   stopOnSignals(logger, async () => {
     await scorer.stop();
+    model?.dispose();
     await new Promise((resolve) => server.close(resolve));
     await pool.end();
   });

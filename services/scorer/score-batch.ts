@@ -1,7 +1,8 @@
-import type { AccountState, DeadLetter, Decision, Transaction } from '../domain/index.ts';
+import type { AccountState, DeadLetter, Decision, RuleHit, Transaction } from '../domain/index.ts';
 import { type ParsedTransaction, parseTransaction, type TransactionLimits } from '../domain/index.ts';
 import { applyTransaction, deriveFacts, emptyAccountState, type TransactionFacts } from '../features/account-state.ts';
 import { decide, type PolicyConfig } from '../policy/decide.ts';
+import type { AnomalyModel } from '../model/anomaly-model.ts';
 import type { RuleEvaluator } from '../rules/evaluate.ts';
 
 /** A record as read from the `transactions` topic. */
@@ -37,6 +38,9 @@ export interface NewDecision {
   decision: Decision;
   transaction: Transaction;
   facts: TransactionFacts;
+  /** The model's input row, kept so the decision can be replayed; null in rules-only mode. */
+  featureVector: number[] | null;
+  featureSpecVersion: string | null;
   source: SourceRef;
 }
 
@@ -56,7 +60,8 @@ export interface ScoringContext {
   policyVersion: string;
   evaluateRules: RuleEvaluator;
   rulesVersion: string;
-  modelVersion: string | null;
+  /** The anomaly model; null in rules-only mode. */
+  model: AnomalyModel | null;
   nowMs: () => number;
 }
 
@@ -72,8 +77,10 @@ export const validTransactions = (records: readonly ParsedRecord[]): Transaction
   records.flatMap(({ parsed }) => (parsed.ok ? [parsed.transaction] : []));
 
 /**
- * Deduplicates and decides one parsed batch, in offset order. Does no I/O: the decisions already
- * stored for the batch's ids and the state of its accounts are passed in.
+ * Deduplicates and decides one parsed batch. Does no I/O: the decisions already stored for the
+ * batch's ids and the state of its accounts are passed in. Facts, rule hits and feature rows are
+ * taken in offset order (each account's state moves on transaction by transaction); the anomaly
+ * model then scores all new rows at once, and the policy decides each transaction.
  */
 export async function scoreBatch(
   records: readonly ParsedRecord[],
@@ -83,6 +90,11 @@ export async function scoreBatch(
 ): Promise<ScoredBatch> {
   const result: ScoredBatch = { decisions: [], replayed: [], duplicates: [], deadLetters: [], states: new Map() };
   const decidedInBatch = new Set<string>();
+  const { model } = context;
+  const width = model?.featureSpec.names.length ?? 0;
+  // Rows for every record at most; only the new transactions' rows are filled, in order.
+  const featureRows = new Float32Array(model ? records.length * width : 0);
+  const pending: Array<{ tx: Transaction; facts: TransactionFacts; source: SourceRef; record: SourceRecord; ruleHits: RuleHit[] }> = [];
 
   for (const { record, parsed } of records) {
     const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
@@ -115,27 +127,36 @@ export async function scoreBatch(
 
     const state = result.states.get(tx.accountId) ?? states.get(tx.accountId) ?? emptyAccountState();
     const facts = deriveFacts(state, tx);
-    const ruleHits = await context.evaluateRules(facts);
-    const outcome = decide({ ruleHits, anomalyPercentile: null }, context.policy);
+    pending.push({ tx, facts, source, record, ruleHits: await context.evaluateRules(facts) });
+    if (model) model.featureSpec.encode(state, tx, featureRows, (pending.length - 1) * width);
+    result.states.set(tx.accountId, applyTransaction(state, tx));
+  }
+
+  // One kernel call for the whole batch: the model is fast per batch and slow per row.
+  const anomalies = model && pending.length > 0 ? model.assess(featureRows, pending.length) : [];
+  pending.forEach(({ tx, facts, source, record, ruleHits }, i) => {
+    const anomaly = anomalies[i] ?? null;
+    const outcome = decide({ ruleHits, anomalyPercentile: anomaly?.percentile ?? null }, context.policy);
     const decidedAtMs = context.nowMs();
     result.decisions.push({
       transaction: tx,
       facts,
       source,
+      featureVector: model ? Array.from(featureRows.subarray(i * width, (i + 1) * width)) : null,
+      featureSpecVersion: model?.featureSpec.version ?? null,
       decision: {
         transactionId: tx.id,
         accountId: tx.accountId,
         ...outcome,
-        anomaly: null,
+        anomaly,
         ruleHits,
-        modelVersion: context.modelVersion,
+        modelVersion: model?.version ?? null,
         rulesVersion: context.rulesVersion,
         policyVersion: context.policyVersion,
         decidedAt: new Date(decidedAtMs).toISOString(),
         latencyMs: Math.max(0, decidedAtMs - Number(record.timestamp)),
       },
     });
-    result.states.set(tx.accountId, applyTransaction(state, tx));
-  }
+  });
   return result;
 }

@@ -5,6 +5,7 @@ import type { AccountState } from '../domain/index.ts';
 import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import { withTransaction } from '../platform/postgres.ts';
+import type { AnomalyModel } from '../model/anomaly-model.ts';
 import { policyVersion } from '../policy/decide.ts';
 import { createRuleEvaluator, type RuleEvaluator } from '../rules/evaluate.ts';
 import { loadRuleSet, type RuleSet } from '../rules/load-rule-set.ts';
@@ -19,6 +20,10 @@ export interface ScorerDeps {
   kafka: Kafka;
   pool: pg.Pool;
   logger: Logger;
+  /** The anomaly model (the champion); absent or null runs the supported rules-only mode. */
+  model?: AnomalyModel | null;
+  /** The TensorFlow.js backend the model runs on, for the health endpoint. */
+  backend?: string;
   /** Records per database and Kafka transaction. Larger batches amortise commits; smaller ones cut latency. */
   batchSize?: number;
   nowMs?: () => number;
@@ -51,6 +56,7 @@ export interface ScorerStatus {
   rulesVersion: string | null;
   policyVersion: string;
   modelVersion: string | null;
+  backend: string | null;
   assignedPartitions: number[];
   joinedGroup: boolean;
   totals: { decisions: number; replayed: number; duplicates: number; deadLetters: number; batches: number; failures: number };
@@ -66,6 +72,31 @@ export interface Scorer {
   readonly events: EventEmitter<ScorerEvents>;
 }
 
+/**
+ * A failed batch, rethrown so that kafkajs retries it (re-fetching it, with backoff), as every failed
+ * batch should be: Postgres recognises decisions it already stored, and the aborted Kafka
+ * transaction is never seen.
+ */
+export class BatchFailedError extends Error {
+  override name = 'BatchFailedError';
+  readonly retriable = true;
+}
+
+/**
+ * kafkajs marks some of its errors non-retriable although the cause is transient: a coordinator
+ * lookup that meets a restarting broker fails with KafkaJSGroupCoordinatorNotFound, and any call
+ * whose own retries ran out fails with KafkaJSNumberOfRetriesExceeded. Thrown from eachBatch as
+ * they are, the consumer's retrier gives up at once and the consumer crashes, for good when the
+ * cause is not retriable either: after a broker SIGKILL the scorer never consumed again
+ * (test/integration/kafka-restart.test.ts). Such errors are wrapped so they are retried like any
+ * other; errors kafkajs already retries (Postgres errors, retriable Kafka errors) and programming
+ * errors (TypeError...) pass through unchanged.
+ */
+function retriable(error: unknown): unknown {
+  if ((error as { retriable?: unknown } | null)?.retriable !== false) return error;
+  return new BatchFailedError(`batch failed: ${(error as Error).message}`, { cause: error });
+}
+
 interface ActiveRules {
   ruleSet: RuleSet;
   evaluate: RuleEvaluator;
@@ -75,6 +106,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
   const { config, kafka, pool } = deps;
   const logger = deps.logger.child({ component: 'scorer', instance: config.scorer.instanceId });
   const batchSize = deps.batchSize ?? 500;
+  const model = deps.model ?? null;
   const nowMs = deps.nowMs ?? Date.now;
   const events = new EventEmitter<ScorerEvents>();
   const inputTopic = config.topics.transactions;
@@ -92,7 +124,8 @@ export function createScorer(deps: ScorerDeps): Scorer {
     instanceId: config.scorer.instanceId,
     rulesVersion: null,
     policyVersion: currentPolicyVersion,
-    modelVersion: null,
+    modelVersion: model?.version ?? null,
+    backend: deps.backend ?? null,
     assignedPartitions: [],
     joinedGroup: false,
     totals: { decisions: 0, replayed: 0, duplicates: 0, deadLetters: 0, batches: 0, failures: 0 },
@@ -174,7 +207,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       policyVersion: currentPolicyVersion,
       evaluateRules: active.evaluate,
       rulesVersion: active.ruleSet.version,
-      modelVersion: null,
+      model,
       nowMs,
     });
     const first = records[0]!;
@@ -234,7 +267,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
         status.lastError = (error as Error).message;
         logger.warn({ topic: batch.topic, partition, offset: records[0]?.offset, err: error }, 'batch failed; will retry');
         events.emit('batch.failed', { partition, error: error as Error });
-        throw error;
+        throw retriable(error);
       }
       await heartbeat();
     }

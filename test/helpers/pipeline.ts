@@ -12,7 +12,7 @@ export interface PipelineFixture {
   /** Idempotent, so a retried send never puts a record on the input topic twice. */
   producer: Producer;
   /** Runs an in-process scorer until it has committed everything on `transactions`, then stops it. */
-  scoreAll(options?: Pick<ScorerDeps, 'batchSize'>): Promise<void>;
+  scoreAll(options?: Pick<ScorerDeps, 'batchSize' | 'model' | 'backend'>): Promise<void>;
   teardown(): Promise<void>;
 }
 

@@ -1,0 +1,63 @@
+import type { Anomaly } from '../domain/index.ts';
+import { type CompiledFeatureSpec, compileFeatureSpec } from '../features/feature-spec.ts';
+import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch.ts';
+import { createScoringKernel, topFeatures } from './scoring-kernel.ts';
+import { deserialiseModel } from './serialise.ts';
+
+/** What a stored model version holds that scoring needs (a subset of the registry row). */
+export interface ModelArtifact {
+  id: string;
+  featureSpec: unknown;
+  featureSpecVersion: string;
+  manifest: unknown;
+  weights: Uint8Array;
+  calibration: unknown;
+}
+
+/** A model version ready to score: its feature spec, its kernel and its calibration. */
+export interface AnomalyModel {
+  readonly version: string;
+  readonly featureSpec: CompiledFeatureSpec;
+  /** Anomaly of each of the first n rows (raw feature values, row-major), with its top features. */
+  assess(rows: Float32Array, n: number): Anomaly[];
+  dispose(): void;
+}
+
+/** How many features an explanation names. */
+const TOP_FEATURES = 5;
+
+/**
+ * Rebuilds a stored model. The percentile of an error is its rank in the calibration sketch (errors
+ * on the legitimate traffic the model was calibrated on), so a percentile means the same thing
+ * whichever version produced it. Fails if the stored spec no longer hashes to the recorded version,
+ * because the model would then be fed features it was not trained on.
+ */
+export function loadAnomalyModel(artifact: ModelArtifact): AnomalyModel {
+  const featureSpec = compileFeatureSpec(artifact.featureSpec);
+  if (featureSpec.version !== artifact.featureSpecVersion) {
+    throw new Error(`model ${artifact.id}: feature spec hashes to ${featureSpec.version}, but the model records ${artifact.featureSpecVersion}`);
+  }
+  const model = deserialiseModel(artifact.manifest, artifact.weights);
+  if (model.featureNames.join(',') !== featureSpec.names.join(',')) {
+    throw new Error(`model ${artifact.id}: its feature names do not match its feature spec ${featureSpec.version}`);
+  }
+  const kernel = createScoringKernel(model);
+  model.network.dispose();
+  const calibration = QuantileSketch.fromJSON(artifact.calibration as QuantileSketchJson);
+  return {
+    version: artifact.id,
+    featureSpec,
+    assess(rows, n) {
+      const result = kernel.score(rows, n);
+      return Array.from({ length: n }, (_, row) => {
+        const error = result.errors[row]!;
+        return {
+          error,
+          percentile: calibration.rank(error),
+          topFeatures: topFeatures(result, row, TOP_FEATURES, featureSpec.names).map(({ feature, error: featureError }) => ({ feature, error: featureError })),
+        };
+      });
+    },
+    dispose: () => kernel.dispose(),
+  };
+}
