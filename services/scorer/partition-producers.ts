@@ -31,7 +31,15 @@ export class PartitionProducers {
     const existing = this.entries.get(transactionalId);
     if (existing !== undefined) return existing.producer;
     const created = createProducer(this.kafka, { transactionalId, idempotent: true, maxInFlightRequests: 1 });
-    const producer = created.connect().then(() => created);
+    // kafkajs registers the transactional id with the broker (InitProducerId, which fences the
+    // previous owner) only when a first transaction begins, not on connect. Begin and abort an empty
+    // one now, so the fencing has happened before the caller reads anything it will act on. An
+    // abort with nothing sent does not reach the broker.
+    const producer = created.connect().then(async () => {
+      const fence = await created.transaction();
+      await fence.abort();
+      return created;
+    });
     // A failed connect must not be cached: the next batch tries again.
     producer.catch(() => this.entries.delete(transactionalId));
     this.entries.set(transactionalId, { topic, partition, producer });

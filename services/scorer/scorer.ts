@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { AccountState } from '../domain/index.ts';
 import type { Config } from '../platform/config.ts';
@@ -112,6 +112,9 @@ export function createScorer(deps: ScorerDeps): Scorer {
   const inputTopic = config.topics.transactions;
   const currentPolicyVersion = policyVersion(config.policy);
   const producers = new PartitionProducers(kafka, `${config.scorer.groupId}-tx`);
+  // Partitions whose last batch failed: the Kafka commit may have succeeded even so (a lost reply),
+  // so their next batch first asks the broker where the group's committed offset really is.
+  const uncertainPartitions = new Set<number>();
   // Account state cached per partition; dropped on any failure or revocation and reloaded from
   // Postgres, which is the truth (it is written in the same transaction as the decisions).
   const stateCache = new Map<number, Map<string, AccountState>>();
@@ -119,6 +122,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
   let rules: ActiveRules | null = null;
   let watcher: RuleSetWatcher | null = null;
   let consumer: Consumer | null = null;
+  let admin: Admin | null = null;
   const status: ScorerStatus = {
     state: 'idle',
     instanceId: config.scorer.instanceId,
@@ -189,6 +193,12 @@ export function createScorer(deps: ScorerDeps): Scorer {
    * the two commits replays the chunk; Postgres then holds its decisions, which are re-sent as they
    * were rather than decided again.
    */
+  async function committedOffset(partition: number): Promise<bigint> {
+    const [topic] = await admin!.fetchOffsets({ groupId: config.scorer.groupId, topics: [inputTopic] });
+    const offset = topic?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+    return BigInt(offset);
+  }
+
   async function processChunk(partition: number, records: SourceRecord[]): Promise<BatchReport> {
     const started = performance.now();
     const active = rules;
@@ -196,6 +206,26 @@ export function createScorer(deps: ScorerDeps): Scorer {
     // Start (and so fence any previous owner of) this partition's producer before reading what is
     // stored: a zombie that was fenced can no longer commit decisions we are about to re-send.
     await producers.get(inputTopic, partition);
+    const last = records[records.length - 1]!;
+    const report = (firstOffset: string, counts: Pick<BatchReport, 'decisions' | 'replayed' | 'duplicates' | 'deadLetters'>): BatchReport => ({
+      partition,
+      firstOffset,
+      lastOffset: last.offset,
+      ...counts,
+      rulesVersion: active.ruleSet.version,
+      durationMs: performance.now() - started,
+    });
+    if (uncertainPartitions.has(partition)) {
+      const committed = await committedOffset(partition);
+      uncertainPartitions.delete(partition);
+      // Records below the committed offset were published and committed by the attempt that looked
+      // failed; sending their stored decisions again would duplicate them on `decisions`.
+      records = records.filter((record) => BigInt(record.offset) >= committed);
+      if (records.length === 0) {
+        logger.info({ partition, lastOffset: last.offset }, 'batch was already committed; skipping it');
+        return report(last.offset, { decisions: 0, replayed: 0, duplicates: 0, deadLetters: 0 });
+      }
+    }
     const parsed = parseRecords(records, nowMs(), config.limits);
     const transactions = validTransactions(parsed);
     const [stored, states] = await Promise.all([
@@ -210,30 +240,23 @@ export function createScorer(deps: ScorerDeps): Scorer {
       model,
       nowMs,
     });
-    const first = records[0]!;
-    const last = records[records.length - 1]!;
     await withTransaction(pool, (client) =>
       persistScoredBatch(client, scored, {
         scorerInstance: config.scorer.instanceId,
         topic: inputTopic,
         partition,
-        firstOffset: first.offset,
+        firstOffset: records[0]!.offset,
         lastOffset: last.offset,
       }),
     );
     for (const [accountId, state] of scored.states) states.set(accountId, state);
     await publish(partition, records, scored);
-    return {
-      partition,
-      firstOffset: first.offset,
-      lastOffset: last.offset,
+    return report(records[0]!.offset, {
       decisions: scored.decisions.length,
       replayed: scored.replayed.length,
       duplicates: scored.duplicates.length,
       deadLetters: scored.deadLetters.length,
-      rulesVersion: active.ruleSet.version,
-      durationMs: performance.now() - started,
-    };
+    });
   }
 
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -262,6 +285,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
         // Postgres may or may not have committed: forget what we cached and start this partition's
         // producer afresh. kafkajs re-fetches from the last resolved offset and retries with backoff.
         stateCache.delete(partition);
+        uncertainPartitions.add(partition);
         await producers.release(inputTopic, partition);
         status.totals.failures += 1;
         status.lastError = (error as Error).message;
@@ -307,6 +331,8 @@ export function createScorer(deps: ScorerDeps): Scorer {
         logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
         if (!payload.restart) status.state = 'crashed';
       });
+      admin = kafka.admin();
+      await admin.connect();
       await consumer.connect();
       await consumer.subscribe({ topic: inputTopic, fromBeginning: true });
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
@@ -320,6 +346,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       watcher?.close();
       await consumer?.disconnect();
       await producers.closeAll();
+      await admin?.disconnect();
       status.joinedGroup = false;
       status.state = 'stopped';
       logger.info(status.totals, 'scorer stopped');
