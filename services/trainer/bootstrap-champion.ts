@@ -8,10 +8,9 @@ import type { CompiledFeatureSpec } from '../features/feature-spec.ts';
 import type { Logger } from '../platform/logger.ts';
 import { withTransaction } from '../platform/postgres.ts';
 import { findChampion, type StoredModel } from '../registry/model-store.ts';
-import { createSimulator } from '../simulator/index.ts';
 import { buildModelVersion } from './build-model-version.ts';
 import { saveModelVersion } from './registry-queries.ts';
-import { createTrainingRowCollector } from './training-rows.ts';
+import { simulatedTrainingRows } from './simulated-training-rows.ts';
 
 /**
  * First key of the two-key advisory lock held while a bootstrap checks, trains, inserts and
@@ -98,26 +97,19 @@ function checkSpec(champion: StoredModel, spec: CompiledFeatureSpec): StoredMode
   return champion;
 }
 
-/**
- * `count` simulated transactions ending about now, encoded in event-time order. The simulator knows
- * which transactions are fraud, so those are left out of training and calibration (they still
- * shape their accounts' history): the bootstrap model learns legitimate traffic only.
- */
+/** `count` simulated transactions ending about now (see simulatedTrainingRows). */
 function simulatedRows(spec: CompiledFeatureSpec, seed: number, count: number) {
   const ratePerSecond = (SIMULATED_ACCOUNTS * PER_ACCOUNT_DAILY) / 86_400;
-  const simulator = createSimulator({
-    seed,
-    accounts: SIMULATED_ACCOUNTS,
-    merchants: SIMULATED_MERCHANTS,
-    startMs: Date.now() - Math.round((count / ratePerSecond) * 1000),
-    ratePerSecond,
-    fraudRate: FRAUD_RATE,
-  });
-  const collector = createTrainingRowCollector(spec, count);
-  for (let i = 0; i < count; i++) {
-    const { transaction, truth } = simulator.next();
-    if (truth.fraud) collector.countExcludedFraud();
-    collector.push(transaction, Date.parse(transaction.timestamp), !truth.fraud);
-  }
-  return collector.finish();
+  return simulatedTrainingRows(
+    spec,
+    {
+      seed,
+      accounts: SIMULATED_ACCOUNTS,
+      merchants: SIMULATED_MERCHANTS,
+      startMs: Date.now() - Math.round((count / ratePerSecond) * 1000),
+      ratePerSecond,
+      fraudRate: FRAUD_RATE,
+    },
+    count,
+  );
 }

@@ -3,26 +3,19 @@
 import type { CompiledFeatureSpec } from '../features/feature-spec.ts';
 import {
   type Autoencoder,
-  type AutoencoderArchitecture,
   createScoringKernel,
   deserialiseModel,
   disposeAutoencoder,
-  type EpochReport,
   QuantileSketch,
   type ScoringKernel,
   serialiseModel,
   trainAutoencoder,
+  type TrainOptions,
 } from '../model/index.ts';
 import type { StoredModel } from '../registry/model-store.ts';
 
-export interface BuildOptions {
-  seed: number;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Fraction of the rows, taken from the end (the most recent), held out for the validation loss. */
-  validationFraction: number;
-  architecture?: Partial<Omit<AutoencoderArchitecture, 'inputSize'>>;
+/** Training options, plus what the registry records about where the model came from. */
+export interface BuildOptions extends TrainOptions {
   parentId: string | null;
   /** Where the rows came from, stored as is: `{ kind: 'csv', file, mapping }`, `{ kind: 'postgres', since, until }`, `{ kind: 'simulator', seed, count }`. */
   source: Record<string, unknown>;
@@ -31,7 +24,6 @@ export interface BuildOptions {
   trainingTo: string | null;
   /** The backend the caller selected (recorded, not chosen here). */
   backend: string;
-  onEpoch?: (report: EpochReport) => void;
 }
 
 /** A registry record not yet promoted: what `insertModel` takes. */

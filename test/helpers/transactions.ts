@@ -1,5 +1,6 @@
 import type { Producer } from 'kafkajs';
-import type { TransactionInput } from '../../services/domain/index.ts';
+import type { Transaction, TransactionInput } from '../../services/domain/index.ts';
+import { applyTransaction, emptyAccountState } from '../../services/features/account-state.ts';
 
 /** A valid, ordinary transaction; `i` makes ids unique and spreads accounts over partitions. */
 export function ordinaryTransaction(i: number, overrides: Partial<TransactionInput> = {}): TransactionInput {
@@ -24,3 +25,27 @@ export async function produceTransactions(producer: Producer, topic: string, tra
     messages: transactions.map((tx) => ({ key: tx.accountId, value: JSON.stringify(tx) })),
   });
 }
+
+/**
+ * Builds validated-shape transactions of one account at `startMs + offsetMs`, for the pure feature
+ * and state tests; `extra` overrides any field.
+ */
+export function transactionsFrom(startMs: number): (offsetMs: number, extra?: Partial<Transaction>) => Transaction {
+  let counter = 0;
+  return (offsetMs, extra = {}) => ({
+    id: `tx-${++counter}`,
+    timestamp: new Date(startMs + offsetMs).toISOString(),
+    accountId: 'acct-1',
+    amount: 20,
+    currency: 'EUR',
+    merchantId: 'merch-1',
+    merchantCategory: '5411',
+    country: 'FR',
+    channel: 'card_present',
+    deviceId: 'dev-1',
+    ...extra,
+  });
+}
+
+/** An account's state after `transactions`, in order. */
+export const foldTransactions = (transactions: readonly Transaction[]) => transactions.reduce(applyTransaction, emptyAccountState());

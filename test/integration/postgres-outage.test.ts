@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readAllCommitted, waitForGroupCaughtUp } from '../helpers/kafka.ts';
+import { waitForGroupCaughtUp } from '../helpers/kafka.ts';
+import { assertExactlyOnce } from '../helpers/exactly-once.ts';
 import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
 import { type ScorerProcess, startScorerProcess } from '../helpers/scorer-process.ts';
 import { ordinaryTransaction, produceTransactions } from '../helpers/transactions.ts';
@@ -105,17 +106,7 @@ describe('Postgres lost and stalled under a running scorer', () => {
       assert.ok(metrics.loupe_scorer_batch_failures_total! > 0, 'batches failed and were retried by the scorer itself');
       assert.equal(await scorer.stop(), 0, 'a graceful stop drains, commits and exits 0');
 
-      const { rows } = await db.pool.query('SELECT count(*)::int AS n, count(DISTINCT transaction_id)::int AS distinct_ids FROM decisions');
-      assert.deepEqual(rows[0], { n: total, distinct_ids: total }, 'exactly one decision row per transaction');
-      const published = await readAllCommitted(kafka, config.topics.decisions, 60_000);
-      const publishedIds = published.map((m) => JSON.parse(m.value!.toString()).transactionId as string);
-      assert.equal(new Set(publishedIds).size, total, 'every transaction has a committed decision record');
-      assert.equal(published.length, total, 'and only one');
-      // A batch cut off at COMMIT may have committed or not; either way its state counts once.
-      const { rows: state } = await db.pool.query(`SELECT sum((state->>'txCount')::int)::int AS counted FROM account_state`);
-      assert.equal(state[0].counted, total);
-      const { rows: duplicates } = await db.pool.query('SELECT count(*)::int AS n FROM duplicate_transactions');
-      assert.equal(duplicates[0].n, 0, 'a replayed record is a replay, not a duplicate');
+      await assertExactlyOnce(db, kafka, config, total);
     } catch (error) {
       if (scorer !== undefined) process.stderr.write(`${instance} output (last 40 lines):\n${scorer.output.slice(-40).join('\n')}\n`);
       throw error;

@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AccountStateSchema, type Transaction } from '../../services/domain/index.ts';
+import { AccountStateSchema } from '../../services/domain/index.ts';
 import { applyTransaction, deriveFacts, emptyAccountState } from '../../services/features/account-state.ts';
+import { foldTransactions, transactionsFrom } from '../helpers/transactions.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
-let counter = 0;
-const tx = (offsetMs: number, extra: Partial<Transaction> = {}): Transaction => ({
-  id: `tx-${++counter}`,
-  timestamp: new Date(T0 + offsetMs).toISOString(),
-  accountId: 'acct-1',
-  amount: 20,
-  currency: 'EUR',
-  merchantId: 'merch-1',
-  merchantCategory: '5411',
-  country: 'FR',
-  channel: 'card_present',
-  deviceId: 'dev-1',
-  ...extra,
-});
-const fold = (txs: Transaction[]) => txs.reduce(applyTransaction, emptyAccountState());
+const tx = transactionsFrom(T0);
+const fold = foldTransactions;
 
 describe('deriveFacts', () => {
   it('describes a first transaction without history', () => {

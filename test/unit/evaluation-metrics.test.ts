@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mulberry32 } from '../../services/model/seeded-random.ts';
 import {
   averagePrecision,
   cardPrecisionAtK,
@@ -11,17 +12,8 @@ import {
 const close = (actual: number, expected: number, message?: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-12, `${message ?? ''} expected ${expected}, got ${actual}`);
 
-/** Small seeded generator (mulberry32), so a failing random case can be reproduced. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failing random case can be reproduced. */
+const random = mulberry32;
 
 // --- brute-force references, O(n²) or enumerating, written for clarity rather than speed ---
 

@@ -1,27 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AccountStateSchema, type Transaction } from '../../services/domain/index.ts';
-import { applyTransaction, emptyAccountState } from '../../services/features/account-state.ts';
+import { AccountStateSchema } from '../../services/domain/index.ts';
+import { emptyAccountState } from '../../services/features/account-state.ts';
 import { addToDays, dayWindow, KEPT_DAYS } from '../../services/features/day-buckets.ts';
 import { compileFeatureSpec } from '../../services/features/feature-spec.ts';
 import { loadFeatureSpec } from '../../services/features/load-feature-spec.ts';
+import { foldTransactions, transactionsFrom } from '../helpers/transactions.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z'); // a Monday
-let n = 0;
-const tx = (offsetMs: number, extra: Partial<Transaction> = {}): Transaction => ({
-  id: `tx-${++n}`,
-  timestamp: new Date(T0 + offsetMs).toISOString(),
-  accountId: 'acct-1',
-  amount: 20,
-  currency: 'EUR',
-  merchantId: 'merch-1',
-  merchantCategory: '5411',
-  country: 'FR',
-  channel: 'card_present',
-  deviceId: 'dev-1',
-  ...extra,
-});
-const fold = (txs: Transaction[]) => txs.reduce(applyTransaction, emptyAccountState());
+const tx = transactionsFrom(T0);
+const fold = foldTransactions;
 const row = (spec: ReturnType<typeof compileFeatureSpec>, state = emptyAccountState(), t = tx(0)) =>
   Object.fromEntries(spec.names.map((name, i) => [name, spec.encode(state, t)[i]!]));
 

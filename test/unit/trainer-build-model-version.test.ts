@@ -4,25 +4,16 @@ import { before, describe, it } from 'node:test';
 import type { CompiledFeatureSpec } from '../../services/features/feature-spec.ts';
 import { loadFeatureSpec } from '../../services/features/load-feature-spec.ts';
 import { createScoringKernel, deserialiseModel, disposeAutoencoder, QuantileSketch, type QuantileSketchJson, selectBackend } from '../../services/model/index.ts';
-import { createSimulator } from '../../services/simulator/index.ts';
 import { type BuildOptions, buildModelVersion } from '../../services/trainer/build-model-version.ts';
 import { formatLossCurve } from '../../services/trainer/loss-curve.ts';
-import { createTrainingRowCollector, type TrainingRows } from '../../services/trainer/training-rows.ts';
+import { simulatedTrainingRows } from '../../services/trainer/simulated-training-rows.ts';
+import type { TrainingRows } from '../../services/trainer/training-rows.ts';
 
 const START = Date.UTC(2026, 0, 5);
 
 /** Simulated traffic encoded with `spec`; fraud kept out of training as the bootstrap does. */
-function simulatedRows(spec: CompiledFeatureSpec, count: number): TrainingRows {
-  const accounts = 200;
-  const simulator = createSimulator({ seed: 11, accounts, merchants: 100, startMs: START, ratePerSecond: (accounts * 4) / 86_400, fraudRate: 0.01 });
-  const collector = createTrainingRowCollector(spec, count);
-  for (let i = 0; i < count; i++) {
-    const { transaction, truth } = simulator.next();
-    if (truth.fraud) collector.countExcludedFraud();
-    collector.push(transaction, Date.parse(transaction.timestamp), !truth.fraud);
-  }
-  return collector.finish();
-}
+const simulatedRows = (spec: CompiledFeatureSpec, count: number): TrainingRows =>
+  simulatedTrainingRows(spec, { seed: 11, accounts: 200, merchants: 100, startMs: START, ratePerSecond: (200 * 4) / 86_400, fraudRate: 0.01 }, count);
 
 describe('buildModelVersion', () => {
   let spec: CompiledFeatureSpec;
