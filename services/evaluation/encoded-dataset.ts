@@ -50,7 +50,7 @@ export async function encodeLabelledFile(
   const ids = new Array<string>(records.length);
   records.forEach((record, i) => {
     const tx = toTransaction(record, defaults);
-    encoder.push(tx);
+    encoder.push(tx, record.label);
     labels[i] = record.label;
     timesMs[i] = record.timestampMs;
     accounts[i] = tx.accountId;

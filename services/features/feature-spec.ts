@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AccountState, Transaction } from '../domain/index.ts';
 import { dayWindow } from './day-buckets.ts';
+import { delayedMerchantWindow, type MerchantHistory } from './merchant-history.ts';
 
 const CategoricalField = z.enum(['merchantCategory', 'country', 'channel', 'currency']);
 const IdentifierField = z.enum(['accountId', 'merchantId', 'deviceId', 'merchantCategory', 'country']);
 const WINDOWS = { '10m': 600_000, '1h': 3_600_000, '1d': 86_400_000, '7d': 7, '30d': 30 } as const;
 const Window = z.enum(['10m', '1h', '1d', '7d', '30d']);
+const MerchantWindow = z.enum(['1d', '7d', '30d']);
+const MERCHANT_WINDOW_DAYS = { '1d': 1, '7d': 7, '30d': 30 } as const;
 
 /**
  * One entry of a feature spec. Each turns (account state before the transaction, transaction) into
@@ -14,15 +17,22 @@ const Window = z.enum(['10m', '1h', '1d', '7d', '30d']);
  */
 export const FeatureDefSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('log-amount') }),
+  /** The amount as is: large amounts stay far from the rest after normalisation (log compresses them). */
+  z.strictObject({ kind: z.literal('amount') }),
   z.strictObject({ kind: z.literal('cyclic'), of: z.enum(['hour-of-day', 'day-of-week']) }),
   z.strictObject({ kind: z.literal('one-hot'), field: CategoricalField, vocabulary: z.array(z.string()).min(1) }),
   z.strictObject({ kind: z.literal('hashed'), field: IdentifierField, buckets: z.number().int().min(2).max(4096) }),
-  z.strictObject({ kind: z.literal('account-window'), stat: z.enum(['count', 'sum']), window: Window }),
+  /** count and sum are log1p-scaled; mean (sum / count) is the account's average amount, unscaled. */
+  z.strictObject({ kind: z.literal('account-window'), stat: z.enum(['count', 'sum', 'mean']), window: Window }),
   z.strictObject({ kind: z.literal('amount-to-account-mean') }),
   z.strictObject({ kind: z.literal('time-since-last') }),
   z.strictObject({ kind: z.literal('is-new'), of: z.enum(['merchant', 'country', 'device']) }),
   /** A pre-engineered number carried in the transaction's `features` (or a CSV column mapped there). */
   z.strictObject({ kind: z.literal('message'), name: z.string().min(1), default: z.number().default(0) }),
+  /** The merchant's transactions over a day window ending `delayDays` before this one (log1p). */
+  z.strictObject({ kind: z.literal('merchant-window'), window: MerchantWindow, delayDays: z.number().int().min(0).max(90).default(7) }),
+  /** Share of the merchant's transactions in that window later confirmed as fraud: labels-derived. */
+  z.strictObject({ kind: z.literal('merchant-risk'), window: MerchantWindow, delayDays: z.number().int().min(0).max(90).default(7) }),
 ]);
 export type FeatureDef = z.infer<typeof FeatureDefSchema>;
 
@@ -37,8 +47,13 @@ export interface CompiledFeatureSpec {
   /** `<name>-<hash of the spec>`: stored with every model and decision. */
   version: string;
   names: readonly string[];
-  /** Writes the row for `tx` (given its account's state before it) into `out` at `offset`. */
-  encode(state: AccountState, tx: Transaction, out?: Float32Array, offset?: number): Float32Array;
+  /**
+   * Days of merchant history the spec reads (window plus label delay), or 0 when it has no merchant
+   * features. Such a spec needs each transaction's merchant history, with labels, to encode.
+   */
+  merchantHistoryDays: number;
+  /** Writes the row for `tx` (given its account's state, and merchant history, before it) into `out` at `offset`. */
+  encode(state: AccountState, tx: Transaction, out?: Float32Array, offset?: number, merchant?: MerchantHistory): Float32Array;
 }
 
 // Accounts with no earlier transaction: treat the gap as a month, the longest window we look at.
@@ -80,12 +95,22 @@ function windowTotals(state: AccountState, tx: Transaction, window: keyof typeof
   return { count, sum };
 }
 
-type Encoder = { names: string[]; write(state: AccountState, tx: Transaction, out: Float32Array, at: number): void };
+type Encoder = {
+  names: string[];
+  write(state: AccountState, tx: Transaction, out: Float32Array, at: number, merchant: MerchantHistory | undefined): void;
+};
+
+function merchantHistoryOf(merchant: MerchantHistory | undefined, tx: Transaction): MerchantHistory {
+  if (merchant === undefined) throw new Error(`transaction ${tx.id}: this feature spec needs the merchant's history, and none was given`);
+  return merchant;
+}
 
 function encoderFor(def: FeatureDef): Encoder {
   switch (def.kind) {
     case 'log-amount':
       return { names: ['log_amount'], write: (_s, tx, out, at) => void (out[at] = Math.log1p(tx.amount)) };
+    case 'amount':
+      return { names: ['amount'], write: (_s, tx, out, at) => void (out[at] = tx.amount) };
     case 'cyclic': {
       const [period, label] = def.of === 'hour-of-day' ? [24, 'hour'] : [7, 'weekday'];
       return {
@@ -124,7 +149,7 @@ function encoderFor(def: FeatureDef): Encoder {
         names: [`account_${def.stat}_${def.window}`],
         write: (state, tx, out, at) => {
           const totals = windowTotals(state, tx, def.window);
-          out[at] = Math.log1p(def.stat === 'count' ? totals.count : totals.sum);
+          out[at] = def.stat === 'mean' ? totals.sum / totals.count : Math.log1p(def.stat === 'count' ? totals.count : totals.sum);
         },
       };
     case 'amount-to-account-mean':
@@ -154,6 +179,17 @@ function encoderFor(def: FeatureDef): Encoder {
       };
     case 'message':
       return { names: [def.name], write: (_s, tx, out, at) => void (out[at] = tx.features?.[def.name] ?? def.default) };
+    case 'merchant-window':
+    case 'merchant-risk': {
+      const windowDays = MERCHANT_WINDOW_DAYS[def.window];
+      return {
+        names: [`merchant_${def.kind === 'merchant-window' ? 'count' : 'risk'}_${def.window}_delay${def.delayDays}d`],
+        write: (_s, tx, out, at, merchant) => {
+          const { count, frauds } = delayedMerchantWindow(merchantHistoryOf(merchant, tx), Date.parse(tx.timestamp), windowDays, def.delayDays);
+          out[at] = def.kind === 'merchant-window' ? Math.log1p(count) : count === 0 ? 0 : frauds / count;
+        },
+      };
+    }
   }
 }
 
@@ -173,12 +209,17 @@ export function compileFeatureSpec(input: unknown): CompiledFeatureSpec {
     size += encoder.names.length;
   }
   if (new Set(names).size !== names.length) throw new Error(`feature spec "${spec.name}" produces duplicate feature names`);
+  const merchantHistoryDays = Math.max(
+    0,
+    ...spec.features.map((def) => (def.kind === 'merchant-window' || def.kind === 'merchant-risk' ? MERCHANT_WINDOW_DAYS[def.window] + def.delayDays + 1 : 0)),
+  );
   return {
     spec,
     version: featureSpecVersion(spec),
     names,
-    encode(state, tx, out = new Float32Array(size), offset = 0) {
-      encoders.forEach((encoder, i) => encoder.write(state, tx, out, offset + offsets[i]!));
+    merchantHistoryDays,
+    encode(state, tx, out = new Float32Array(size), offset = 0, merchant = undefined) {
+      encoders.forEach((encoder, i) => encoder.write(state, tx, out, offset + offsets[i]!, merchant));
       return out;
     },
   };

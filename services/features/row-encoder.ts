@@ -1,17 +1,22 @@
 import type { AccountState, Transaction } from '../domain/index.ts';
 import { applyTransaction, emptyAccountState } from './account-state.ts';
 import type { CompiledFeatureSpec } from './feature-spec.ts';
+import { emptyMerchantHistory, type MerchantHistory, recordMerchantTransaction } from './merchant-history.ts';
 
 /**
  * Encodes a stream of transactions, in event-time order, into one row-major Float32Array, carrying
- * each account's state from transaction to transaction exactly as the scorer does. Training and
+ * each account's state (and, for specs with merchant features, each merchant's labelled history)
+ * from transaction to transaction exactly as the scorer does. Training and
  * offline evaluation use this, so a model sees the same features in training as in production.
  */
 export interface RowEncoder {
   readonly width: number;
   readonly count: number;
-  /** Encodes `tx` as the next row and returns its index. */
-  push(tx: Transaction): number;
+  /**
+   * Encodes `tx` as the next row and returns its index. A spec with merchant features also needs the
+   * transaction's label: it enters the merchant's history only after the spec's label delay.
+   */
+  push(tx: Transaction, label?: 0 | 1): number;
   /** The rows so far (a view; valid until the next push). */
   rows(): Float32Array;
 }
@@ -19,6 +24,7 @@ export interface RowEncoder {
 export function createRowEncoder(spec: CompiledFeatureSpec, initialCapacity = 4096): RowEncoder {
   const width = spec.names.length;
   const states = new Map<string, AccountState>();
+  const merchants = new Map<string, MerchantHistory>();
   let buffer = new Float32Array(width * initialCapacity);
   let count = 0;
   return {
@@ -26,14 +32,25 @@ export function createRowEncoder(spec: CompiledFeatureSpec, initialCapacity = 40
     get count() {
       return count;
     },
-    push(tx) {
+    push(tx, label) {
       if ((count + 1) * width > buffer.length) {
         const grown = new Float32Array(buffer.length * 2);
         grown.set(buffer);
         buffer = grown;
       }
       const state = states.get(tx.accountId) ?? emptyAccountState();
-      spec.encode(state, tx, buffer, count * width);
+      if (spec.merchantHistoryDays > 0) {
+        if (label === undefined) throw new Error(`feature spec ${spec.version} has merchant features: transaction ${tx.id} needs its label`);
+        let merchant = merchants.get(tx.merchantId);
+        if (merchant === undefined) {
+          merchant = emptyMerchantHistory();
+          merchants.set(tx.merchantId, merchant);
+        }
+        spec.encode(state, tx, buffer, count * width, merchant);
+        recordMerchantTransaction(merchant, Date.parse(tx.timestamp), label === 1, spec.merchantHistoryDays);
+      } else {
+        spec.encode(state, tx, buffer, count * width);
+      }
       states.set(tx.accountId, applyTransaction(state, tx));
       return count++;
     },

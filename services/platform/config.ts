@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   LOUPE_MODEL: z.enum(['champion', 'rules-only']).default('champion'),
   LOUPE_FEATURE_SPEC: z.string().min(1).default('card-default'),
   LOUPE_TF_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  LOUPE_BOOTSTRAP_CSV: z.string().min(1).optional(),
+  LOUPE_BOOTSTRAP_MAPPING: z.string().min(1).default('handbook'),
 
   LOUPE_PRIOR_FRAUD_RATE: z.coerce.number().gt(0).lt(1).default(0.01),
   LOUPE_CONFIDENCE_THRESHOLD: fraction(0.6),
@@ -50,7 +52,14 @@ export interface Config {
   scorer: { groupId: string; httpPort: number; instanceId: string };
   rulesDir: string;
   /** `champion`: score with the registry's champion (bootstrapping one if none); `rules-only`: no model. */
-  model: { mode: 'champion' | 'rules-only'; featureSpec: string; backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' };
+  model: {
+    mode: 'champion' | 'rules-only';
+    featureSpec: string;
+    backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+    /** With no champion, train the first one on this labelled CSV (through `bootstrapMapping`) rather than on simulated traffic. */
+    bootstrapCsv: string | null;
+    bootstrapMapping: string;
+  };
   limits: { maxMessageBytes: number; maxFutureSkewMs: number; earliestTimestampMs: number };
   policy: PolicyConfig;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -82,7 +91,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     topics,
     scorer: { groupId: e.LOUPE_SCORER_GROUP, httpPort: e.LOUPE_SCORER_HTTP_PORT, instanceId: e.LOUPE_SCORER_INSTANCE },
     rulesDir: e.LOUPE_RULES_DIR,
-    model: { mode: e.LOUPE_MODEL, featureSpec: e.LOUPE_FEATURE_SPEC, backend: e.LOUPE_TF_BACKEND },
+    model: {
+      mode: e.LOUPE_MODEL,
+      featureSpec: e.LOUPE_FEATURE_SPEC,
+      backend: e.LOUPE_TF_BACKEND,
+      bootstrapCsv: e.LOUPE_BOOTSTRAP_CSV ?? null,
+      bootstrapMapping: e.LOUPE_BOOTSTRAP_MAPPING,
+    },
     limits: {
       maxMessageBytes: e.LOUPE_MAX_MESSAGE_BYTES,
       maxFutureSkewMs: e.LOUPE_MAX_FUTURE_SKEW_SECONDS * 1000,

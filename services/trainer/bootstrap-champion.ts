@@ -11,6 +11,8 @@ import { findChampion, type StoredModel } from '../registry/model-store.ts';
 import { buildModelVersion } from './build-model-version.ts';
 import { saveModelVersion } from './registry-queries.ts';
 import { simulatedTrainingRows } from './simulated-training-rows.ts';
+import type { ColumnMapping } from '../datasets/column-mapping.ts';
+import { loadCsvTrainingRows } from './csv-training-rows.ts';
 
 /**
  * First key of the two-key advisory lock held while a bootstrap checks, trains, inserts and
@@ -43,7 +45,14 @@ export const BOOTSTRAP_REASON = 'bootstrap: no champion; trained on simulated tr
 export async function ensureChampion(
   pool: pg.Pool,
   spec: CompiledFeatureSpec,
-  options: { actor: string; simulatorSeed?: number; count?: number; logger: Logger },
+  options: {
+    actor: string;
+    simulatorSeed?: number;
+    count?: number;
+    /** Train on this labelled CSV (fraud rows left out) instead of simulated traffic. */
+    fromFile?: { file: string; mapping: ColumnMapping };
+    logger: Logger;
+  },
 ): Promise<StoredModel> {
   const existing = await findChampion(pool);
   if (existing) return checkSpec(existing, spec);
@@ -63,10 +72,14 @@ export async function ensureChampion(
     if (messageFeatures.length > 0) {
       logger.warn({ spec: spec.version, features: messageFeatures.slice(0, 10) }, 'the simulator produces no pre-engineered features: the bootstrap model sees them as constants');
     }
-    logger.info({ spec: spec.version, count, seed, backend: tf.getBackend() }, 'no champion: training a first one on simulated traffic');
+    const { fromFile } = options;
+    logger.info({ spec: spec.version, file: fromFile?.file, count, seed, backend: tf.getBackend() }, `no champion: training a first one on ${fromFile ? 'the given file' : 'simulated traffic'}`);
 
     const started = performance.now();
-    const { rows, n, firstMs, lastMs, excludedFraud } = simulatedRows(spec, seed, count);
+    const { rows, n, firstMs, lastMs, excludedFraud } = fromFile
+      ? await loadCsvTrainingRows({ file: fromFile.file, mapping: fromFile.mapping, spec, excludeFraud: true })
+      : simulatedRows(spec, seed, count);
+    if (n === 0) throw new Error(`no rows to train a first model on${fromFile ? ` in ${fromFile.file}` : ''}`);
     const model = await buildModelVersion(rows, n, spec, {
       seed,
       epochs: 8,
@@ -74,13 +87,16 @@ export async function ensureChampion(
       learningRate: 0.003,
       validationFraction: 0.1,
       parentId: null,
-      source: { kind: 'simulator', seed, count, accounts: SIMULATED_ACCOUNTS, merchants: SIMULATED_MERCHANTS, fraudRate: FRAUD_RATE, excludedFraud },
+      source: fromFile
+        ? { kind: 'csv', file: fromFile.file, excludedFraud }
+        : { kind: 'simulator', seed, count, accounts: SIMULATED_ACCOUNTS, merchants: SIMULATED_MERCHANTS, fraudRate: FRAUD_RATE, excludedFraud },
       trainingFrom: firstMs === null ? null : new Date(firstMs).toISOString(),
       trainingTo: lastMs === null ? null : new Date(lastMs).toISOString(),
       backend: tf.getBackend(),
       onEpoch: (epoch) => logger.debug(epoch, 'bootstrap epoch'),
     });
-    const promoted = (await saveModelVersion(client, model, options.actor, BOOTSTRAP_REASON))!;
+    const reason = fromFile ? `bootstrap: no champion; trained on ${fromFile.file}` : BOOTSTRAP_REASON;
+    const promoted = (await saveModelVersion(client, model, options.actor, reason))!;
     logger.info({ modelVersion: model.id, rows: n, seconds: (performance.now() - started) / 1000, metrics: model.metrics }, 'bootstrap champion promoted');
     return promoted;
   });

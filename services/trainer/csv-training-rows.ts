@@ -81,7 +81,7 @@ export async function loadCsvTrainingRows(options: CsvTrainingOptions): Promise<
     if (inWindow && fraud && excludeFraud) collector.countExcludedFraud();
     const keep = inWindow && !(fraud && excludeFraud);
     if (keep && fraud) fraudRows++;
-    collector.push(toTransaction(record, defaults), record.timestampMs, keep);
+    collector.push(toTransaction(record, defaults), record.timestampMs, keep, record.label);
     if (++done % 10_000 === 0) options.onEncodeProgress?.({ fraction: done / records.length, rows: done });
   }
   options.onEncodeProgress?.({ fraction: 1, rows: done });

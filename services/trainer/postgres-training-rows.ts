@@ -85,7 +85,8 @@ export async function loadPostgresTrainingRows(pool: pg.Pool, options: PostgresT
         const isFraud = fraud.has(row.transaction_id);
         if (isFraud && excludeFraud) collector.countExcludedFraud();
         else if (isFraud) fraudRows++;
-        collector.push(parsed.data, row.event_time.getTime(), !(isFraud && excludeFraud));
+        // Merchant features read labels: the latest label counts, and an unlabelled transaction as legitimate.
+        collector.push(parsed.data, row.event_time.getTime(), !(isFraud && excludeFraud), isFraud ? 1 : 0);
       }
       read += rows.length;
       options.onProgress?.({ rows: read, total, fraction: total > 0 ? read / total : 1 });

@@ -13,7 +13,7 @@ export function simulatedTrainingRows(spec: CompiledFeatureSpec, options: Simula
   for (let i = 0; i < count; i++) {
     const { transaction, truth } = simulator.next();
     if (truth.fraud) collector.countExcludedFraud();
-    collector.push(transaction, Date.parse(transaction.timestamp), !truth.fraud);
+    collector.push(transaction, Date.parse(transaction.timestamp), !truth.fraud, truth.fraud ? 1 : 0);
   }
   return collector.finish();
 }

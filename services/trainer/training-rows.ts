@@ -24,7 +24,7 @@ export interface TrainingRowCollector {
    * pushed with `keep` false: their rows are not trained on but the accounts' history includes
    * them, exactly as the scorer's state does.
    */
-  push(tx: Transaction, timestampMs: number, keep: boolean): void;
+  push(tx: Transaction, timestampMs: number, keep: boolean, label?: 0 | 1): void;
   /** Counts a kept-out fraud row (for the report). */
   countExcludedFraud(): void;
   finish(): TrainingRows;
@@ -37,8 +37,8 @@ export function createTrainingRowCollector(spec: CompiledFeatureSpec, expected =
   let firstMs: number | null = null;
   let lastMs: number | null = null;
   return {
-    push(tx, timestampMs, keep) {
-      const index = encoder.push(tx);
+    push(tx, timestampMs, keep, label) {
+      const index = encoder.push(tx, label);
       if (!keep) return;
       kept.push(index);
       firstMs ??= timestampMs;

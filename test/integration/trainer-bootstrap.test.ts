@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
+import { loadColumnMapping } from '../../services/datasets/column-mapping.ts';
 import type { CompiledFeatureSpec } from '../../services/features/feature-spec.ts';
 import { loadFeatureSpec } from '../../services/features/load-feature-spec.ts';
 import { selectBackend } from '../../services/model/index.ts';
@@ -74,5 +76,25 @@ describe('ensureChampion: bootstrap a first champion from simulated traffic', ()
       ensureChampion(db.pool, other, { actor: 'scorer-d', count: COUNT, logger }),
       (error: Error) => error.message.includes(spec.version) && error.message.includes(other.version) && /needs feature spec/.test(error.message),
     );
+  });
+});
+
+describe('ensureChampion: bootstrap from a given labelled file', () => {
+  const ULB = '../shared/data/ulb-creditcard-subset-a.csv';
+  let db: TestDatabase;
+  before(async () => {
+    await selectBackend('auto');
+    db = await createTestDatabase();
+  });
+  after(() => db.drop());
+
+  it('trains the first champion on the file, without its frauds, and says so', { skip: !existsSync(ULB) && `${ULB} is not present` }, async () => {
+    const spec = await loadFeatureSpec('ulb-pca');
+    const champion = await ensureChampion(db.pool, spec, { actor: 'scorer-a', logger, fromFile: { file: ULB, mapping: await loadColumnMapping('ulb-creditcard') } });
+    assert.equal((await findChampion(db.pool))?.id, champion.id);
+    assert.equal(champion.reason, `bootstrap: no champion; trained on ${ULB}`);
+    assert.equal(champion.training.source && (champion.training.source as { kind: string }).kind, 'csv');
+    assert.equal((champion.training.source as { excludedFraud: number }).excludedFraud, 492, 'every fraud of the file left out');
+    assert.equal(champion.metrics.trainingRows, 1722 - 492);
   });
 });

@@ -123,3 +123,45 @@ describe('row encoder', () => {
     assert.deepEqual([1, 3, 5, 7].map((i) => rows[i]), [0, 0, 1, 0]);
   });
 });
+
+describe('merchant features', () => {
+  const spec = compileFeatureSpec({
+    name: 'merchant',
+    features: [
+      { kind: 'merchant-window', window: '7d', delayDays: 7 },
+      { kind: 'merchant-risk', window: '7d', delayDays: 7 },
+    ],
+  });
+  const day = 86_400_000;
+
+  it('uses a merchant\'s fraud labels only once the label delay has passed', async () => {
+    const { createRowEncoder } = await import('../../services/features/row-encoder.ts');
+    const encoder = createRowEncoder(spec);
+    // Day 0: ten transactions at merch-1, two of them fraud.
+    for (let i = 0; i < 10; i++) encoder.push(tx(i * 1000, { accountId: `acct-${i}` }), i < 2 ? 1 : 0);
+    const probe = (days: number) => {
+      const index = encoder.push(tx(days * day, { accountId: 'acct-probe', id: `probe-${days}` }), 0);
+      const row = encoder.rows().subarray(index * 2, index * 2 + 2);
+      return { count: Math.round(Math.expm1(row[0]!)), risk: row[1]! };
+    };
+    // Rows are float32; and each probe is itself a (legitimate) transaction at merch-1.
+    assert.deepEqual(probe(6), { count: 0, risk: 0 }, 'on day 6 the day-0 labels are not known yet');
+    assert.deepEqual(probe(7), { count: 10, risk: Math.fround(0.2) }, 'on day 7 they are');
+    assert.deepEqual(probe(13), { count: 11, risk: Math.fround(2 / 11) }, 'day 0 plus the day-6 probe');
+    assert.deepEqual(probe(14), { count: 2, risk: 0 }, 'day 0 has left the window; the two probes remain');
+  });
+
+  it('needs labels and merchant history, and says so', async () => {
+    const { createRowEncoder } = await import('../../services/features/row-encoder.ts');
+    assert.equal(spec.merchantHistoryDays, 15);
+    assert.throws(() => createRowEncoder(spec).push(tx(0)), /needs its label/);
+    assert.throws(() => spec.encode(emptyAccountState(), tx(0)), /needs the merchant's history/);
+    assert.equal(compileFeatureSpec({ name: 'plain', features: [{ kind: 'log-amount' }] }).merchantHistoryDays, 0);
+  });
+
+  it('offers the raw amount and the account\'s average amount', () => {
+    const raw = compileFeatureSpec({ name: 'raw', features: [{ kind: 'amount' }, { kind: 'account-window', stat: 'mean', window: '1d' }] });
+    const state = fold([tx(-3_600_000, { amount: 10 }), tx(-1_800_000, { amount: 30 })]);
+    assert.deepEqual([...raw.encode(state, tx(0, { amount: 50 }))], [50, 30]);
+  });
+});
