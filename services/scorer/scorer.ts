@@ -13,7 +13,8 @@ import { recordRuleSetActivation } from '../rules/rule-set-store.ts';
 import { type RuleSetWatcher, watchRuleSet } from '../rules/watch-rule-set.ts';
 import { findStoredDecisions, loadAccountStates, persistScoredBatch } from './decision-store.ts';
 import { PartitionProducers } from './partition-producers.ts';
-import { parseRecords, type ScoredBatch, scoreBatch, type SourceRecord, validTransactions } from './score-batch.ts';
+import { publishBatch } from './publish-batch.ts';
+import { parseRecords, scoreBatch, type SourceRecord, validTransactions } from './score-batch.ts';
 
 export interface ScorerDeps {
   config: Pick<Config, 'topics' | 'scorer' | 'rulesDir' | 'limits' | 'policy'>;
@@ -158,35 +159,6 @@ export function createScorer(deps: ScorerDeps): Scorer {
     return cache;
   }
 
-  async function publish(partition: number, records: SourceRecord[], scored: ScoredBatch): Promise<void> {
-    const producer = await producers.get(inputTopic, partition);
-    const transaction = await producer.transaction();
-    try {
-      const decisions = [...scored.decisions.map(({ decision }) => decision), ...scored.replayed];
-      if (decisions.length > 0) {
-        await transaction.send({
-          topic: config.topics.decisions,
-          messages: decisions.map((decision) => ({ key: decision.accountId, value: JSON.stringify(decision) })),
-        });
-      }
-      if (scored.deadLetters.length > 0) {
-        await transaction.send({
-          topic: config.topics['transactions.dlq'],
-          messages: scored.deadLetters.map(({ key, letter }) => ({ key, value: JSON.stringify(letter) })),
-        });
-      }
-      const next = (BigInt(records[records.length - 1]!.offset) + 1n).toString();
-      await transaction.sendOffsets({
-        consumerGroupId: config.scorer.groupId,
-        topics: [{ topic: inputTopic, partitions: [{ partition, offset: next }] }],
-      });
-      await transaction.commit();
-    } catch (error) {
-      await transaction.abort().catch(() => {});
-      throw error;
-    }
-  }
-
   /**
    * One chunk, exactly once: decide, commit to Postgres (idempotent by transaction id), then commit
    * the decisions, dead letters and input offsets together in one Kafka transaction. A crash between
@@ -250,7 +222,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       }),
     );
     for (const [accountId, state] of scored.states) states.set(accountId, state);
-    await publish(partition, records, scored);
+    await publishBatch(await producers.get(inputTopic, partition), config.topics, config.scorer.groupId, records, scored);
     return report(records[0]!.offset, {
       decisions: scored.decisions.length,
       replayed: scored.replayed.length,
