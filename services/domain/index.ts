@@ -10,6 +10,7 @@ export * from './decision.ts';
 export * from './label.ts';
 export * from './model-version.ts';
 export * from './parse-transaction.ts';
+export * from './review.ts';
 export * from './transaction.ts';
 
 /** Logical topic names and the payload each carries. Physical names come from config (prefix + name). */

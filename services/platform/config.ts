@@ -26,6 +26,9 @@ const EnvSchema = z.object({
   LOUPE_SCORER_GROUP: z.string().min(1).default('loupe-scorer'),
   LOUPE_SCORER_HTTP_PORT: integer(8081, 0, 65535),
   LOUPE_SCORER_INSTANCE: z.string().min(1).default(`scorer-${process.pid}`),
+  LOUPE_REVIEW_HTTP_PORT: integer(8082, 0, 65535),
+  LOUPE_REVIEW_LEASE_SECONDS: integer(300, 1, 86_400),
+  LOUPE_REVIEW_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
   LOUPE_RULES_DIR: z.string().min(1).default(fileURLToPath(new URL('../../rules', import.meta.url))),
 
   LOUPE_MAX_MESSAGE_BYTES: integer(65536, 256, 16 * 1024 * 1024),
@@ -50,6 +53,8 @@ export interface Config {
   kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number };
   topics: Record<TopicName, string>;
   scorer: { groupId: string; httpPort: number; instanceId: string };
+  /** The review API: its port, how long a claim lasts before the item returns to the queue, Secure cookies behind TLS. */
+  review: { httpPort: number; leaseSeconds: number; secureCookies: boolean };
   rulesDir: string;
   /** `champion`: score with the registry's champion (bootstrapping one if none); `rules-only`: no model. */
   model: {
@@ -90,6 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     topics,
     scorer: { groupId: e.LOUPE_SCORER_GROUP, httpPort: e.LOUPE_SCORER_HTTP_PORT, instanceId: e.LOUPE_SCORER_INSTANCE },
+    review: {
+      httpPort: e.LOUPE_REVIEW_HTTP_PORT,
+      leaseSeconds: e.LOUPE_REVIEW_LEASE_SECONDS,
+      secureCookies: e.LOUPE_REVIEW_SECURE_COOKIES === 'true',
+    },
     rulesDir: e.LOUPE_RULES_DIR,
     model: {
       mode: e.LOUPE_MODEL,

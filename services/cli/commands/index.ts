@@ -3,11 +3,13 @@ import { decisionsCommand } from './decisions.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { migrateCommand } from './migrate.ts';
 import { modelsCommand } from './models.ts';
+import { reviewCommand } from './review.ts';
 import { rulesCommand } from './rules.ts';
 import { scoreCommand } from './score.ts';
 import { simulateCommand } from './simulate.ts';
 import { topicsCommand } from './topics.ts';
 import { trainCommand } from './train.ts';
+import { usersCommand } from './users.ts';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -19,4 +21,6 @@ export const COMMANDS: Record<string, Command> = {
   evaluate: evaluateCommand,
   train: trainCommand,
   models: modelsCommand,
+  review: reviewCommand,
+  users: usersCommand,
 };

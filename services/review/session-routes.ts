@@ -1,0 +1,39 @@
+import express, { type Router } from 'express';
+import type pg from 'pg';
+import { SignInBody } from '../domain/index.ts';
+import { readCookie, requireRole, SESSION_COOKIE } from './auth.ts';
+import { ReviewError } from './errors.ts';
+import { verifyPassword } from './passwords.ts';
+import { createSession, deleteSession } from './sessions.ts';
+import { findUser } from './users.ts';
+import { parseBody } from './validate.ts';
+
+// A fixed hash to verify against when the user does not exist, so a wrong username takes as long as
+// a wrong password and sign-in does not reveal which usernames exist.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/** POST /api/session signs in; DELETE /api/session signs out. */
+export function sessionRoutes(deps: { pool: pg.Pool; secureCookies: boolean }): Router {
+  const router = express.Router();
+  router.post('/api/session', async (req, res) => {
+    const body = parseBody(SignInBody, req.body);
+    const user = await findUser(deps.pool, body.username);
+    const valid = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !valid) throw new ReviewError('BAD_CREDENTIALS', 'unknown user or wrong password');
+    const session = await createSession(deps.pool, body.username);
+    res.cookie(SESSION_COOKIE, session.token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: deps.secureCookies,
+      path: '/',
+      expires: session.expiresAt,
+    });
+    res.status(201).json({ username: body.username, role: user.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() });
+  });
+  router.delete('/api/session', requireRole(deps.pool, 'analyst'), async (req, res) => {
+    await deleteSession(deps.pool, readCookie(req, SESSION_COOKIE)!);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.status(204).end();
+  });
+  return router;
+}
