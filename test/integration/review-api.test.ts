@@ -167,6 +167,9 @@ describe('review API on real Postgres', () => {
     const noSession = await anonymous.request('GET', '/api/queue');
     assert.equal(noSession.status, 401);
     assert.equal(noSession.body.error.code, 'NOT_SIGNED_IN');
+    const garbled = await fetch(`${server.url}/api/queue`, { headers: { cookie: 'loupe_session=%E0%A4%A' } });
+    assert.equal(garbled.status, 401, 'a malformed cookie is no session, not a server error');
+    assert.equal(((await garbled.json()) as { error: { code: string } }).error.code, 'NOT_SIGNED_IN');
 
     const badPassword = await new ReviewClient(server.url, 'analyst-6').signIn('wrong');
     assert.equal(badPassword.status, 401);
