@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ModelVersion } from '../domain/index.ts';
 import type { FeatureSpec } from '../features/feature-spec.ts';
+import { appendAudit } from '../platform/audit-log.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -75,7 +76,10 @@ export const announcement = (model: StoredModel): ModelVersion => ({
   reason: model.reason ?? '',
 });
 
-export async function insertModel(db: Queryable, model: Omit<StoredModel, 'status' | 'promotedBy' | 'promotedAt'>): Promise<void> {
+/** A version not yet promoted: what training produces and `insertModel` stores. */
+export type NewModelVersion = Omit<StoredModel, 'status' | 'promotedBy' | 'promotedAt'>;
+
+export async function insertModel(db: Queryable, model: NewModelVersion): Promise<void> {
   await db.query(
     `INSERT INTO model_versions (id, parent_id, feature_spec, feature_spec_version, manifest, normalisation, weights,
                                  calibration, metrics, training, training_from, training_to, reason)
@@ -124,10 +128,6 @@ export async function promoteModel(client: pg.PoolClient, id: string, actor: str
     [id, actor, reason],
   );
   if (rows.length === 0) throw new Error(`model version "${id}" does not exist`);
-  await client.query(`INSERT INTO audit_log (actor, kind, subject, payload) VALUES ($1, 'model.promoted', $2, $3)`, [
-    actor,
-    id,
-    JSON.stringify({ reason, previousChampion: previous[0]?.id ?? null }),
-  ]);
+  await appendAudit(client, { actor, kind: 'model.promoted', subject: id, payload: { reason, previousChampion: previous[0]?.id ?? null } });
   return fromRow(rows[0]!);
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../platform/logger.ts';
 import { withTransaction } from '../platform/postgres.ts';
 import { findChampion, type StoredModel } from '../registry/model-store.ts';
 import { buildModelVersion } from './build-model-version.ts';
-import { saveModelVersion } from './registry-queries.ts';
+import { saveModelVersion } from '../registry/model-queries.ts';
 import { simulatedTrainingRows } from './simulated-training-rows.ts';
 import type { ColumnMapping } from '../datasets/column-mapping.ts';
 import { loadCsvTrainingRows } from './csv-training-rows.ts';

@@ -12,7 +12,7 @@ import {
   trainAutoencoder,
   type TrainOptions,
 } from '../model/index.ts';
-import type { StoredModel } from '../registry/model-store.ts';
+import type { NewModelVersion } from '../registry/model-store.ts';
 
 /** Training options, plus what the registry records about where the model came from. */
 export interface BuildOptions extends TrainOptions {
@@ -26,8 +26,6 @@ export interface BuildOptions extends TrainOptions {
   backend: string;
 }
 
-/** A registry record not yet promoted: what `insertModel` takes. */
-export type NewModelVersion = Omit<StoredModel, 'status' | 'promotedBy' | 'promotedAt'>;
 
 /** The sketch's relative accuracy: a percentile is off by at most 1% of the error it names. */
 const CALIBRATION_ALPHA = 0.01;

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createPool, migrate, withTransaction } from '../../platform/postgres.ts';
 import { findChampion, findModel, promoteModel } from '../../registry/model-store.ts';
-import { findPreviousChampionId, listModelSummaries, type ModelSummary } from '../../trainer/registry-queries.ts';
+import { findPreviousChampionId, listModelSummaries, type ModelSummary } from '../../registry/model-queries.ts';
 import { type Command, type CommandContext, UsageError } from '../command.ts';
 
 const HELP = `usage: loupe models list [--limit N] [--json]

@@ -16,7 +16,7 @@ import { buildModelVersion } from '../../trainer/build-model-version.ts';
 import { loadCsvTrainingRows } from '../../trainer/csv-training-rows.ts';
 import { formatLossCurve } from '../../trainer/loss-curve.ts';
 import { loadPostgresTrainingRows, storedTransactionSpan } from '../../trainer/postgres-training-rows.ts';
-import { saveModelVersion } from '../../trainer/registry-queries.ts';
+import { saveModelVersion } from '../../registry/model-queries.ts';
 import type { TrainingRows } from '../../trainer/training-rows.ts';
 import { type Command, UsageError } from '../command.ts';
 

@@ -1,9 +1,8 @@
-// The registry queries the trainer and the `models` commands need beyond services/registry/
-// model-store.ts: saving a trained version with its audit entry, listing versions without their
-// weights, and finding the champion a rollback returns to.
+// Registry queries beyond model-store.ts: saving a trained version with its audit entry, listing
+// versions without their weights, and finding the champion a rollback returns to.
 import type pg from 'pg';
-import { insertModel, promoteModel, type StoredModel } from '../registry/model-store.ts';
-import type { NewModelVersion } from './build-model-version.ts';
+import { insertModel, type NewModelVersion, promoteModel, type StoredModel } from './model-store.ts';
+import { appendAudit } from '../platform/audit-log.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -14,10 +13,11 @@ type Queryable = Pick<pg.Pool, 'query'>;
  */
 export async function saveModelVersion(client: pg.PoolClient, model: NewModelVersion, actor: string, promoteReason: string | null): Promise<StoredModel | null> {
   await insertModel(client, model);
-  await client.query(`INSERT INTO audit_log (actor, kind, subject, payload) VALUES ($1, 'model.trained', $2, $3)`, [
+  await appendAudit(client, {
     actor,
-    model.id,
-    JSON.stringify({
+    kind: 'model.trained',
+    subject: model.id,
+    payload: {
       featureSpecVersion: model.featureSpecVersion,
       parentId: model.parentId,
       trainingFrom: model.trainingFrom,
@@ -28,8 +28,8 @@ export async function saveModelVersion(client: pg.PoolClient, model: NewModelVer
       seconds: model.training['seconds'],
       backend: model.training['backend'],
       metrics: model.metrics,
-    }),
-  ]);
+    },
+  });
   return promoteReason === null ? null : promoteModel(client, model.id, actor, promoteReason);
 }
 
