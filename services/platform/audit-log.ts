@@ -1,8 +1,11 @@
 import type pg from 'pg';
 
-/** Appends one row to audit_log (append-only by trigger), inside the caller's transaction. */
+/**
+ * Appends one row to audit_log (append-only by trigger), inside the caller's transaction. Every
+ * writer goes through here, so how an entry is appended (and, later, chained) is decided once.
+ */
 export async function appendAudit(
-  client: pg.PoolClient,
+  client: Pick<pg.PoolClient, 'query'>,
   entry: { actor: string; kind: string; subject: string; payload?: Record<string, unknown> },
 ): Promise<void> {
   await client.query('INSERT INTO audit_log (actor, kind, subject, payload) VALUES ($1, $2, $3, $4)', [

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type Label, LabelSchema, type LabelValue } from '../domain/index.ts';
 import { withTransaction } from '../platform/postgres.ts';
-import { appendAudit } from './audit.ts';
+import { appendAudit } from '../platform/audit-log.ts';
 import { lockClaimedItem } from './queue/lock-claimed-item.ts';
 
 export interface LabelRequest {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { withTransaction } from '../platform/postgres.ts';
 import type { RuleSet } from './load-rule-set.ts';
+import { appendAudit } from '../platform/audit-log.ts';
 
 /**
  * Records a rule set as loaded by `actor`: the content under its hash (once, whoever loads it
@@ -18,10 +19,11 @@ export async function recordRuleSetActivation(pool: pg.Pool, ruleSet: RuleSet, a
         actor,
       ],
     );
-    await client.query(`INSERT INTO audit_log (actor, kind, subject, payload) VALUES ($1, 'rules.activated', $2, $3)`, [
+    await appendAudit(client, {
       actor,
-      ruleSet.version,
-      JSON.stringify({ version: ruleSet.version, newVersion: inserted.rowCount === 1, ruleCount: ruleSet.rules.length }),
-    ]);
+      kind: 'rules.activated',
+      subject: ruleSet.version,
+      payload: { version: ruleSet.version, newVersion: inserted.rowCount === 1, ruleCount: ruleSet.rules.length },
+    });
   });
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { type AccountState, AccountStateSchema, type Decision } from '../domain/index.ts';
 import { reviewPriority } from '../policy/review-priority.ts';
 import type { ScoredBatch, StoredDecision } from './score-batch.ts';
+import { appendAudit } from '../platform/audit-log.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -175,19 +176,17 @@ export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta
   if (batch.decisions.length + batch.duplicates.length > 0) {
     const counts = { approve: 0, decline: 0, review: 0 };
     for (const { decision } of batch.decisions) counts[decision.action]++;
-    await db.query(
-      `INSERT INTO audit_log (actor, kind, subject, payload) VALUES ($1, 'decisions.batch', $2, $3)`,
-      [
-        meta.scorerInstance,
-        `${meta.topic}/${meta.partition}`,
-        JSON.stringify({
-          ...meta,
-          counts,
-          duplicates: batch.duplicates.length,
-          deadLetters: batch.deadLetters.length,
-          transactionIds: batch.decisions.map(({ decision }) => decision.transactionId),
-        }),
-      ],
-    );
+    await appendAudit(db, {
+      actor: meta.scorerInstance,
+      kind: 'decisions.batch',
+      subject: `${meta.topic}/${meta.partition}`,
+      payload: {
+        ...meta,
+        counts,
+        duplicates: batch.duplicates.length,
+        deadLetters: batch.deadLetters.length,
+        transactionIds: batch.decisions.map(({ decision }) => decision.transactionId),
+      },
+    });
   }
 }

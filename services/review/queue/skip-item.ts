@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withTransaction } from '../../platform/postgres.ts';
-import { appendAudit } from '../audit.ts';
+import { appendAudit } from '../../platform/audit-log.ts';
 import { lockClaimedItem } from './lock-claimed-item.ts';
 
 /**
