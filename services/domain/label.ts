@@ -10,7 +10,9 @@ export type LabelValue = z.infer<typeof LabelValue>;
  */
 export const LabelSource = z.enum(['review', 'chargeback']);
 
+/** A recorded label as it goes on the `labels` topic; `id` is its row in `labels`, the consumers' dedupe key. */
 export const LabelSchema = z.object({
+  id: z.number().int().positive(),
   transactionId: Identifier,
   label: LabelValue,
   analyst: z.string().min(1).max(128),
@@ -18,5 +20,7 @@ export const LabelSchema = z.object({
   reasonCode: z.string().max(64).optional(),
   source: LabelSource.default('review'),
   labeledAt: z.iso.datetime({ offset: true }),
+  /** The label this one corrects (same transaction); the latest label of a transaction counts. */
+  corrects: z.number().int().positive().optional(),
 });
 export type Label = z.infer<typeof LabelSchema>;

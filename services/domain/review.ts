@@ -34,6 +34,8 @@ export const SearchQuery = z
   .object({ transaction: z.string().min(1).max(128).optional(), account: z.string().min(1).max(128).optional() })
   .refine((q) => (q.transaction === undefined) !== (q.account === undefined), 'give exactly one of transaction or account');
 
+export const DashboardQuery = z.object({ hours: z.coerce.number().int().min(1).max(24 * 14).default(24) });
+
 export const REVIEW_STATUSES = ['open', 'claimed', 'labeled', 'escalated'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 

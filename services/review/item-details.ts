@@ -1,6 +1,8 @@
 import type pg from 'pg';
-import type { ReviewItem } from '../domain/index.ts';
+import type { FeatureContribution, Label, ReviewItem } from '../domain/index.ts';
+import { LABEL_COLUMNS, toLabel } from '../labels/record-label.ts';
 import { ReviewError } from './errors.ts';
+import { type FeatureBaseline, featureBaselines } from './feature-baselines.ts';
 import { REVIEW_ITEM_COLUMNS, type ReviewItemRow, toReviewItem } from './queue/review-item-row.ts';
 
 export interface DecisionView {
@@ -18,6 +20,8 @@ export interface DecisionView {
   modelVersion: string | null;
   rulesVersion: string;
   policyVersion: string;
+  /** The confidence threshold of that policy version: below it the decision went to review. */
+  confidenceThreshold: number | null;
   featureSpecVersion: string | null;
   eventTime: string;
   decidedAt: string;
@@ -35,9 +39,16 @@ export interface HistoryEntry {
 export interface ItemDetails {
   item: ReviewItem;
   decision: DecisionView;
+  /** The anomaly's top features next to the account's usual values and the training mean. */
+  features: FeatureBaseline[];
   /** The account's last 20 decisions, newest first (this one included). */
   history: HistoryEntry[];
+  /** Every label of this transaction, oldest first; the last one counts. */
+  labels: Label[];
 }
+
+/** Earlier decisions whose vectors describe the account's normal for the feature view. */
+const BASELINE_DECISIONS = 50;
 
 interface DecisionRow {
   transaction_id: string;
@@ -51,9 +62,11 @@ interface DecisionRow {
   anomaly: unknown;
   evidence: unknown;
   facts: unknown;
+  feature_vector: number[] | null;
   model_version: string | null;
   rules_version: string;
   policy_version: string;
+  confidence_threshold: number | null;
   feature_spec_version: string | null;
   event_time: Date;
   decided_at: Date;
@@ -65,8 +78,9 @@ export async function getItemDetails(db: pg.Pool, itemId: number): Promise<ItemD
   if (!item) throw new ReviewError('NOT_FOUND', `review item ${itemId} does not exist`);
   const decisions = await db.query<DecisionRow>(
     `SELECT transaction_id, account_id, transaction, action, probability, confidence, decided_by, rule_hits, anomaly,
-            evidence, facts, model_version, rules_version, policy_version, feature_spec_version, event_time, decided_at
-       FROM decisions WHERE transaction_id = $1`,
+            evidence, facts, feature_vector, model_version, rules_version, policy_version, feature_spec_version, event_time, decided_at,
+            (p.params->>'confidenceThreshold')::float8 AS confidence_threshold
+       FROM decisions d LEFT JOIN policy_versions p ON p.version = d.policy_version WHERE transaction_id = $1`,
     [item.transaction_id],
   );
   const d = decisions.rows[0]!; // review_items.transaction_id references decisions
@@ -75,6 +89,7 @@ export async function getItemDetails(db: pg.Pool, itemId: number): Promise<ItemD
        FROM decisions WHERE account_id = $1 ORDER BY event_time DESC LIMIT 20`,
     [d.account_id],
   );
+  const labels = await db.query(`SELECT ${LABEL_COLUMNS} FROM labels WHERE transaction_id = $1 ORDER BY id`, [d.transaction_id]);
   return {
     item: toReviewItem(item),
     decision: {
@@ -92,10 +107,13 @@ export async function getItemDetails(db: pg.Pool, itemId: number): Promise<ItemD
       modelVersion: d.model_version,
       rulesVersion: d.rules_version,
       policyVersion: d.policy_version,
+      confidenceThreshold: d.confidence_threshold,
       featureSpecVersion: d.feature_spec_version,
       eventTime: d.event_time.toISOString(),
       decidedAt: d.decided_at.toISOString(),
     },
+    features: await loadFeatureBaselines(db, d),
+    labels: labels.rows.map(toLabel),
     history: history.rows.map((row) => ({
       transactionId: row.transaction_id,
       action: row.action,
@@ -105,4 +123,21 @@ export async function getItemDetails(db: pg.Pool, itemId: number): Promise<ItemD
       eventTime: row.event_time.toISOString(),
     })),
   };
+}
+
+async function loadFeatureBaselines(db: pg.Pool, d: DecisionRow): Promise<FeatureBaseline[]> {
+  const topFeatures = (d.anomaly as { topFeatures?: FeatureContribution[] } | null)?.topFeatures ?? [];
+  if (topFeatures.length === 0 || d.model_version === null) return [];
+  const models = await db.query<{ names: string[] | null; mean: number[] | null }>(
+    `SELECT manifest->'featureNames' AS names, manifest->'normalisation'->'mean' AS mean FROM model_versions WHERE id = $1`,
+    [d.model_version],
+  );
+  const model = models.rows[0];
+  const earlier = await db.query<{ feature_vector: number[] }>(
+    `SELECT feature_vector FROM decisions
+      WHERE account_id = $1 AND feature_spec_version IS NOT DISTINCT FROM $2 AND event_time < $3 AND feature_vector IS NOT NULL
+      ORDER BY event_time DESC LIMIT ${BASELINE_DECISIONS}`,
+    [d.account_id, d.feature_spec_version, d.event_time],
+  );
+  return featureBaselines(topFeatures, model?.names ?? [], d.feature_vector, earlier.rows.map((row) => row.feature_vector), model?.mean ?? null);
 }

@@ -1,13 +1,13 @@
 import express, { type Router } from 'express';
-import type { Producer } from 'kafkajs';
 import type pg from 'pg';
-import { AssignBody, EscalateBody, ItemIdParam, LabelBody, SearchQuery } from '../domain/index.ts';
+import { AssignBody, DashboardQuery, EscalateBody, ItemIdParam, LabelBody, SearchQuery } from '../domain/index.ts';
+import type { LabelOutbox } from '../labels/label-outbox.ts';
 import type { Logger } from '../platform/logger.ts';
 import { requireRole, sessionOf } from './auth.ts';
 import { ReviewError } from './errors.ts';
 import { getItemDetails } from './item-details.ts';
-import { labelItem } from './label-item.ts';
-import { publishLabel } from './publish-label.ts';
+import { loadDashboard } from './dashboard.ts';
+import { correctLabel, labelItem } from './label-item.ts';
 import { assignItem } from './queue/assign-item.ts';
 import { claimNextItem } from './queue/claim-next-item.ts';
 import { escalateItem } from './queue/escalate-item.ts';
@@ -19,8 +19,7 @@ import { parseBody, parseQuery } from './validate.ts';
 
 export interface QueueRouteDeps {
   pool: pg.Pool;
-  producer: Producer;
-  labelsTopic: string;
+  labelOutbox: LabelOutbox;
   logger: Logger;
   leaseSeconds: number;
 }
@@ -47,19 +46,34 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
   router.get('/api/items/:id', analyst, async (req, res) => {
     res.json(await getItemDetails(pool, itemId(req.params['id'])));
   });
-  router.post('/api/items/:id/label', analyst, async (req, res) => {
-    const id = itemId(req.params['id']);
-    const body = parseBody(LabelBody, req.body);
-    const label = await labelItem(pool, { itemId: id, analyst: sessionOf(res).username, ...body });
-    let published = true;
+  /**
+   * The label is committed with its outbox row; the flush only hurries it onto the topic. If the
+   * flush fails the label stays recorded and the outbox's timer publishes it later, so the answer is
+   * still 201, with `published: false`.
+   */
+  async function publishSoon(label: { id: number; transactionId: string }): Promise<boolean> {
     try {
-      await publishLabel(deps.producer, deps.labelsTopic, label);
+      await deps.labelOutbox.flush();
+      return true;
     } catch (error) {
-      // Recorded in Postgres already; see publish-label.ts for what this means downstream.
-      published = false;
-      deps.logger.error({ err: error, transactionId: label.transactionId, itemId: id }, 'label recorded but not published');
+      deps.logger.warn({ err: error, labelId: label.id, transactionId: label.transactionId }, 'label recorded; publishing it is delayed');
+      return false;
     }
-    res.status(201).json({ label, published });
+  }
+
+  router.get('/api/dashboard', analyst, async (req, res) => {
+    res.json(await loadDashboard(pool, parseQuery(DashboardQuery, req.query).hours));
+  });
+  router.post('/api/items/:id/label', analyst, async (req, res) => {
+    const body = parseBody(LabelBody, req.body);
+    const label = await labelItem(pool, { itemId: itemId(req.params['id']), analyst: sessionOf(res).username, ...body });
+    res.status(201).json({ label, published: await publishSoon(label) });
+  });
+  router.post('/api/items/:id/correct', analyst, async (req, res) => {
+    const body = parseBody(LabelBody, req.body);
+    const session = sessionOf(res);
+    const label = await correctLabel(pool, { itemId: itemId(req.params['id']), analyst: session.username, role: session.role, ...body });
+    res.status(201).json({ label, published: await publishSoon(label) });
   });
   router.post('/api/items/:id/release', analyst, async (req, res) => {
     await releaseItem(pool, itemId(req.params['id']), sessionOf(res).username);

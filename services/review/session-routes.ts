@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import type pg from 'pg';
 import { SignInBody } from '../domain/index.ts';
-import { readCookie, requireRole, SESSION_COOKIE } from './auth.ts';
+import { readCookie, requireRole, SESSION_COOKIE, sessionOf } from './auth.ts';
 import { ReviewError } from './errors.ts';
 import { verifyPassword } from './passwords.ts';
 import { createSession, deleteSession } from './sessions.ts';
@@ -29,6 +29,11 @@ export function sessionRoutes(deps: { pool: pg.Pool; secureCookies: boolean }): 
       expires: session.expiresAt,
     });
     res.status(201).json({ username: body.username, role: user.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() });
+  });
+  // The page asks who is signed in on load; the CSRF token is readable only by same-origin script.
+  router.get('/api/session', requireRole(deps.pool, 'analyst'), (_req, res) => {
+    const session = sessionOf(res);
+    res.json({ username: session.username, role: session.role, csrfToken: session.csrfToken });
   });
   router.delete('/api/session', requireRole(deps.pool, 'analyst'), async (req, res) => {
     await deleteSession(deps.pool, readCookie(req, SESSION_COOKIE)!);

@@ -17,6 +17,8 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest()
  * client must echo in a header: a cross-site form can send the cookie but cannot read or set headers.
  */
 export async function createSession(db: pg.Pool, username: string): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
+  // Expired sessions are useless (findSession ignores them); sign-in is a natural moment to drop them.
+  await db.query('DELETE FROM sessions WHERE expires_at < now()');
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
   const { rows } = await db.query<{ expires_at: Date }>(

@@ -7,6 +7,7 @@ import type { Logger } from '../platform/logger.ts';
 import { withTransaction } from '../platform/postgres.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
 import { policyVersion } from '../policy/decide.ts';
+import { recordPolicyVersion } from './policy-store.ts';
 import { createRuleEvaluator, type RuleEvaluator } from '../rules/evaluate.ts';
 import { loadRuleSet, type RuleSet } from '../rules/load-rule-set.ts';
 import { recordRuleSetActivation } from '../rules/rule-set-store.ts';
@@ -276,6 +277,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
     async start() {
       if (status.state !== 'idle') throw new Error(`scorer cannot start from state ${status.state}`);
       status.state = 'starting';
+      await recordPolicyVersion(pool, config.policy, config.scorer.instanceId);
       await activateRules(await loadRuleSet(config.rulesDir));
       watcher = watchRuleSet(config.rulesDir, rules!.ruleSet.version, {
         onChange: activateRules,

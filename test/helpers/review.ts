@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { Role } from '../../services/domain/index.ts';
+import { createLabelOutbox } from '../../services/labels/label-outbox.ts';
 import { buildReviewApp } from '../../services/review/app.ts';
 import { upsertUser } from '../../services/review/users.ts';
 import { testLogger } from './kafka.ts';
@@ -50,11 +51,12 @@ export interface ReviewServer {
 }
 
 /** The review app on an ephemeral port on 127.0.0.1, in this process. */
-export async function startReviewServer(deps: { pool: pg.Pool; producer: Producer; labelsTopic?: string; leaseSeconds?: number }): Promise<ReviewServer> {
+export async function startReviewServer(deps: { pool: pg.Pool; producer: Producer; labelsTopic?: string; leaseSeconds?: number; uiDir?: string }): Promise<ReviewServer> {
+  const labelOutbox = createLabelOutbox({ pool: deps.pool, producer: deps.producer, topic: deps.labelsTopic ?? 'labels', logger: testLogger });
   const app = buildReviewApp({
     pool: deps.pool,
-    producer: deps.producer,
-    topics: { labels: deps.labelsTopic ?? 'labels' },
+    labelOutbox,
+    ...(deps.uiDir === undefined ? {} : { uiDir: deps.uiDir }),
     logger: testLogger,
     leaseSeconds: deps.leaseSeconds ?? 300,
   });

@@ -18,7 +18,7 @@ export async function assignItem(pool: pg.Pool, itemId: number, analyst: string,
     if (row.status === 'labeled') throw new ReviewError('ALREADY_LABELED', `review item ${itemId} is already labelled`);
     await client.query(
       `UPDATE review_items
-          SET status = 'open', claimed_by = NULL, lease_expires_at = NULL, assigned_to = $2, updated_at = now()
+          SET status = 'open', claimed_by = NULL, lease_expires_at = NULL, assigned_to = $2, resolved_at = NULL, updated_at = now()
         WHERE id = $1`,
       [itemId, analyst],
     );

@@ -13,7 +13,7 @@ export async function escalateItem(pool: pg.Pool, itemId: number, analyst: strin
     await client.query(
       `UPDATE review_items
           SET status = 'escalated', claimed_by = NULL, lease_expires_at = NULL,
-              escalated_by = $2, escalated_at = now(), note = coalesce($3, note), updated_at = now()
+              escalated_by = $2, escalated_at = now(), resolved_at = now(), note = coalesce($3, note), updated_at = now()
         WHERE id = $1`,
       [itemId, analyst, note ?? null],
     );

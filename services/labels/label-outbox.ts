@@ -1,0 +1,89 @@
+import type { Producer } from 'kafkajs';
+import type pg from 'pg';
+import type { Logger } from '../platform/logger.ts';
+import { withTransaction } from '../platform/postgres.ts';
+import { LABEL_COLUMNS, toLabel } from './record-label.ts';
+
+export interface LabelOutboxDeps {
+  pool: pg.Pool;
+  producer: Producer;
+  topic: string;
+  logger: Logger;
+  /** Labels sent per round; a backlog drains in rounds of this size. */
+  batchSize?: number;
+}
+
+export interface LabelOutbox {
+  /** Publishes every waiting label; resolves to how many were sent, rejects if a send failed. */
+  flush(): Promise<number>;
+  /** Flushes every `intervalMs` until stopped, so a label whose send failed still gets out. */
+  start(intervalMs: number): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Drains `label_outbox` onto the `labels` topic, keyed by transaction id (a correction lands on the
+ * same partition, after the label it corrects). Each round locks its rows with SKIP LOCKED, sends,
+ * and deletes them in the same database transaction: a failed send rolls back and leaves them for
+ * the next round; a crash after the send and before the commit sends them again. So delivery is at
+ * least once, in label-id order per transaction, and consumers dedupe on the label id.
+ */
+export function createLabelOutbox(deps: LabelOutboxDeps): LabelOutbox {
+  const batchSize = deps.batchSize ?? 500;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+
+  async function sendRound(): Promise<number> {
+    return withTransaction(deps.pool, async (client) => {
+      const { rows } = await client.query(
+        `SELECT ${LABEL_COLUMNS} FROM labels
+          WHERE id IN (SELECT label_id FROM label_outbox ORDER BY label_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+          ORDER BY id`,
+        [batchSize],
+      );
+      if (rows.length === 0) return 0;
+      const labels = rows.map(toLabel);
+      await deps.producer.send({
+        topic: deps.topic,
+        messages: labels.map((label) => ({ key: label.transactionId, value: JSON.stringify(label), headers: { 'loupe-source': label.source } })),
+      });
+      await client.query('DELETE FROM label_outbox WHERE label_id = ANY($1::bigint[])', [labels.map((label) => label.id)]);
+      return labels.length;
+    });
+  }
+
+  async function drain(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const round = await sendRound();
+      sent += round;
+      if (round < batchSize) return sent;
+    }
+  }
+
+  // One drain at a time in this process (other processes are kept apart by SKIP LOCKED). A caller
+  // waits for the drain in flight and then runs its own, so a label committed just before the call
+  // is covered by the promise the caller awaits.
+  async function flush(): Promise<number> {
+    while (running) await running.catch(() => undefined);
+    running = drain().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  return {
+    flush,
+    start(intervalMs) {
+      timer ??= setInterval(() => {
+        flush().catch((error: unknown) => deps.logger.warn({ err: error }, 'label outbox: publish failed; will retry'));
+      }, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}
