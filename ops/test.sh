@@ -20,13 +20,16 @@ if [[ -z "${KAFKA_BROKERS:-}" ]]; then
 fi
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/loupe_test}"
 
-echo "[test] type check"
+echo "[test] type check (services, tests, UI)"
 npx --no-install tsc --noEmit -p .
+npx --no-install tsc --noEmit -p ui
+echo "[test] build the UI"
+node --import tsx ui/build.ts
 
 if [[ $# -gt 0 ]]; then
   files=("$@")
 else
-  files=(test/unit/*.test.ts test/integration/*.test.ts)
+  files=(test/unit/*.test.ts test/integration/*.test.ts test/browser/*.test.ts)
 fi
 echo "[test] ${#files[@]} test files; Kafka at $KAFKA_BROKERS; Postgres at $TEST_DATABASE_URL"
 node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

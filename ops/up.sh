@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to decisions on screen: installs dependencies, starts the local
-# Kafka broker (unless KAFKA_BROKERS points at one), creates the database and topics, runs a scorer
-# and the simulator, and prints decisions as they are committed. Ctrl-C stops everything it started.
+# Kafka broker (unless KAFKA_BROKERS points at one), creates the database and topics, runs a scorer,
+# the simulator and the review service with its UI (a lead user "demo" with a fresh password printed
+# here), and prints decisions as they are committed. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .cache
@@ -32,6 +33,8 @@ fi
 
 bin/loupe migrate
 bin/loupe topics
+log "building the analyst UI"
+node --import tsx ui/build.ts
 
 log "starting the scorer (logs: .cache/scorer.log, health: http://127.0.0.1:${LOUPE_SCORER_HTTP_PORT:-8081}/readyz)"
 bin/loupe score >>.cache/scorer.log 2>&1 &
@@ -40,6 +43,11 @@ pids+=($!)
 log "starting the simulator (logs: .cache/simulator.log, ground truth: .cache/truth.jsonl)"
 bin/loupe simulate --count "${SIMULATE_COUNT:-1000000}" --rate "${SIMULATE_RATE:-200}" --fraud-rate 0.005 \
   --truth .cache/truth.jsonl >>.cache/simulator.log 2>&1 &
+pids+=($!)
+
+log "starting the review service and UI at http://127.0.0.1:${LOUPE_REVIEW_HTTP_PORT:-8082}/ (logs: .cache/review.log)"
+bin/loupe users add "${LOUPE_DEMO_USER:-demo}" --role lead
+bin/loupe review >>.cache/review.log 2>&1 &
 pids+=($!)
 
 log "decisions as they are committed (Ctrl-C to stop everything):"

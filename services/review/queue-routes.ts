@@ -11,6 +11,7 @@ import { correctLabel, labelItem } from './label-item.ts';
 import { assignItem } from './queue/assign-item.ts';
 import { claimNextItem } from './queue/claim-next-item.ts';
 import { escalateItem } from './queue/escalate-item.ts';
+import { itemsClaimedBy } from './queue/items-claimed-by.ts';
 import { queueStats } from './queue/queue-stats.ts';
 import { releaseItem } from './queue/release-item.ts';
 import { skipItem } from './queue/skip-item.ts';
@@ -38,7 +39,7 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
   const router = express.Router();
 
   router.get('/api/queue', analyst, async (_req, res) => {
-    res.json(await queueStats(pool));
+    res.json({ ...(await queueStats(pool)), yours: await itemsClaimedBy(pool, sessionOf(res).username) });
   });
   router.post('/api/queue/claim', analyst, async (_req, res) => {
     res.json({ item: await claimNextItem(pool, sessionOf(res).username, deps.leaseSeconds) });

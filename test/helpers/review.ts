@@ -73,11 +73,15 @@ export async function startReviewServer(deps: { pool: pg.Pool; producer: Produce
   };
 }
 
-/** A producer that only records what it was asked to send: for tests that do not look at Kafka. */
-export function recordingProducer(): { producer: Producer; sent: Array<{ topic: string; key: string | null; value: string }> } {
+/**
+ * A producer that only records what it was asked to send: for tests that do not look at Kafka.
+ * While `failing()` is true every send rejects, as kafkajs does when the broker is unreachable.
+ */
+export function recordingProducer(failing: () => boolean = () => false): { producer: Producer; sent: Array<{ topic: string; key: string | null; value: string }> } {
   const sent: Array<{ topic: string; key: string | null; value: string }> = [];
   const producer = {
     async send(record: { topic: string; messages: Array<{ key?: string | null; value: string | null }> }) {
+      if (failing()) throw new Error('broker unreachable (test)');
       for (const message of record.messages) sent.push({ topic: record.topic, key: message.key ?? null, value: message.value ?? '' });
       return [];
     },
