@@ -30,14 +30,19 @@ export type AssignBody = z.infer<typeof AssignBody>;
 
 export const ItemIdParam = z.coerce.number().int().positive();
 
-export const SearchQuery = z
-  .object({ transaction: z.string().min(1).max(128).optional(), account: z.string().min(1).max(128).optional() })
-  .refine((q) => (q.transaction === undefined) !== (q.account === undefined), 'give exactly one of transaction or account');
-
-export const DashboardQuery = z.object({ hours: z.coerce.number().int().min(1).max(24 * 14).default(24) });
-
 export const REVIEW_STATUSES = ['open', 'claimed', 'labeled', 'escalated'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+
+export const SearchQuery = z
+  .object({
+    transaction: z.string().min(1).max(128).optional(),
+    account: z.string().min(1).max(128).optional(),
+    status: z.enum(REVIEW_STATUSES).optional(),
+  })
+  .refine((q) => [q.transaction, q.account, q.status].filter((v) => v !== undefined).length === 1, 'give exactly one of transaction, account or status');
+export type SearchQuery = z.infer<typeof SearchQuery>;
+
+export const DashboardQuery = z.object({ hours: z.coerce.number().int().min(1).max(24 * 14).default(24) });
 
 /** A review item as the API returns it. */
 export interface ReviewItem {

@@ -1,14 +1,18 @@
 import type pg from 'pg';
-import type { ReviewItem } from '../domain/index.ts';
+import type { ReviewItem, SearchQuery } from '../domain/index.ts';
 import { REVIEW_ITEM_COLUMNS, type ReviewItemRow, toReviewItem } from './queue/review-item-row.ts';
 
-/** Review items for one transaction id or one account (newest first, at most 100). */
-export async function searchItems(db: pg.Pool, query: { transaction?: string | undefined; account?: string | undefined }): Promise<ReviewItem[]> {
-  const { rows } = query.transaction !== undefined
-    ? await db.query<ReviewItemRow>(`SELECT ${REVIEW_ITEM_COLUMNS} FROM review_items WHERE transaction_id = $1`, [query.transaction])
-    : await db.query<ReviewItemRow>(
-        `SELECT ${REVIEW_ITEM_COLUMNS} FROM review_items WHERE account_id = $1 ORDER BY created_at DESC LIMIT 100`,
-        [query.account ?? ''],
-      );
+/**
+ * Review items of one transaction id, of one account (newest first), or in one status (by priority,
+ * as a lead working escalations needs them); at most 100.
+ */
+export async function searchItems(db: pg.Pool, query: SearchQuery): Promise<ReviewItem[]> {
+  const [where, order, value] =
+    query.transaction !== undefined
+      ? ['transaction_id = $1', 'created_at DESC', query.transaction]
+      : query.account !== undefined
+        ? ['account_id = $1', 'created_at DESC', query.account]
+        : ['status = $1', 'priority DESC, created_at', query.status];
+  const { rows } = await db.query<ReviewItemRow>(`SELECT ${REVIEW_ITEM_COLUMNS} FROM review_items WHERE ${where} ORDER BY ${order} LIMIT 100`, [value]);
   return rows.map(toReviewItem);
 }

@@ -60,7 +60,14 @@ describe('analyst UI in headless Chromium, on decisions made by the real pipelin
       model.dispose();
     }
 
-    await createUsers(db.pool, [{ username: 'ana', role: 'analyst' }], PASSWORD);
+    await createUsers(
+      db.pool,
+      [
+        { username: 'ana', role: 'analyst' },
+        { username: 'lea', role: 'lead' },
+      ],
+      PASSWORD,
+    );
     uiDir = await buildUi(await mkdtemp(join(tmpdir(), 'loupe-ui-')));
     server = await startReviewServer({ pool: db.pool, producer, labelsTopic: config.topics.labels, uiDir });
     browser = await launchChromium();
@@ -144,6 +151,41 @@ describe('analyst UI in headless Chromium, on decisions made by the real pipelin
     assert.ok((await panel.innerText()).includes(HOSTILE_MEMO), 'the memo attribute appears literally');
     assert.equal(await panel.locator('img, script, b').count(), 0, 'no element was made from stream data');
     assert.equal(await page.evaluate(() => (globalThis as { __xss?: number }).__xss), undefined, 'no script ran');
+  });
+
+  it('escalates from the keyboard; a lead finds it by status and assigns it back', async () => {
+    await page.keyboard.press('q');
+    await page.keyboard.press('c');
+    const panel = page.locator('[data-testid="explanation"]');
+    await panel.waitFor();
+    const escalated = (await panel.getAttribute('data-transaction-id'))!;
+    await page.keyboard.press('n');
+    await page.keyboard.type('looks like a mule account');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('e');
+    await page.locator('[data-testid="status"]').filter({ hasText: `Escalated ${escalated} to a lead` }).waitFor();
+
+    const lead = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await lead.goto(server.url);
+      await lead.fill('#username', 'lea');
+      await lead.fill('#password', PASSWORD);
+      await lead.press('#password', 'Enter');
+      await lead.locator('[data-testid="user"]').filter({ hasText: 'lea (lead)' }).waitFor();
+      await lead.goto(`${server.url}/#/search?status=escalated`);
+      await lead.locator('[data-testid="search-results"] a').filter({ hasText: escalated }).click();
+      await lead.getByText('note: looks like a mule account').waitFor();
+      await lead.fill('#assign-to', 'ana');
+      await lead.press('#assign-to', 'Enter');
+      await lead.locator('[data-testid="status"]').filter({ hasText: `Assigned ${escalated} to ana` }).waitFor();
+    } finally {
+      await lead.close();
+    }
+
+    await page.keyboard.press('r'); // the item claimed after escalating goes back
+    await page.locator('[data-testid="status"]').filter({ hasText: 'Released' }).waitFor();
+    await page.keyboard.press('c');
+    await page.locator(`[data-testid="explanation"][data-transaction-id="${escalated}"]`).waitFor();
   });
 
   it('shows the dashboard as charts', async () => {

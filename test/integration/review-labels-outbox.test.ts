@@ -139,6 +139,14 @@ describe('labels: corrections, the outbox, the dashboard and the page shell, on 
     const claimed = await ana.request('POST', '/api/queue/claim');
     assert.equal((await ana.request('GET', '/api/queue')).body.yours[0].id, claimed.body.item.id);
 
+    const byStatus = await ana.request('GET', '/api/search?status=claimed');
+    assert.deepEqual(byStatus.body.items.map((item: { id: number }) => item.id), [claimed.body.item.id]);
+    for (const query of ['status=maybe', 'status=open&account=a', '']) {
+      const bad = await ana.request('GET', `/api/search?${query}`);
+      assert.equal(bad.status, 400, query);
+      assert.equal(bad.body.error.code, 'INVALID_QUERY');
+    }
+
     const page = await fetch(`${server.url}/`);
     assert.equal(page.status, 503);
     assert.match(await page.text(), /npm run build:ui/);

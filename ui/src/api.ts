@@ -6,6 +6,8 @@ import type { QueueStats } from '../../services/review/queue/queue-stats.ts';
 
 export type { Dashboard, ItemDetails, Label, QueueStats, ReviewItem, Role };
 
+export type SearchBy = { transaction: string } | { account: string } | { status: string };
+
 export interface SignedIn {
   username: string;
   role: Role;
@@ -69,7 +71,8 @@ export class ReviewApi {
   skip = (id: number) => this.call<null>('POST', `/api/items/${id}/skip`);
   release = (id: number) => this.call<null>('POST', `/api/items/${id}/release`);
   escalate = (id: number, note: string | undefined) => this.call<null>('POST', `/api/items/${id}/escalate`, note ? { note } : {});
-  search = (query: { transaction: string } | { account: string }) =>
+  assign = (id: number, analyst: string) => this.call<null>('POST', `/api/items/${id}/assign`, { analyst });
+  search = (query: SearchBy) =>
     this.call<{ items: ReviewItem[] }>('GET', `/api/search?${new URLSearchParams(query).toString()}`);
   dashboard = (hours: number) => this.call<Dashboard>('GET', `/api/dashboard?hours=${hours}`);
 }

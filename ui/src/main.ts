@@ -5,7 +5,7 @@ import { type Command, commandFor, SHORTCUTS } from './keyboard.ts';
 import { dashboardView } from './views/dashboard-view.ts';
 import { itemView } from './views/item-view.ts';
 import { queueView } from './views/queue-view.ts';
-import { searchView } from './views/search-view.ts';
+import { SEARCH_FIELDS, searchView } from './views/search-view.ts';
 
 const api = new ReviewApi();
 const root = document.getElementById('app')!;
@@ -43,9 +43,8 @@ function route(ctx: Context): View {
   if (item) return itemView(ctx, Number(item[1]));
   if (hash.startsWith('#/search')) {
     const params = new URLSearchParams(hash.split('?')[1] ?? '');
-    const account = params.get('account');
-    const transaction = params.get('transaction');
-    return searchView(ctx, account ? { by: 'account', value: account } : transaction ? { by: 'transaction', value: transaction } : null);
+    const field = SEARCH_FIELDS.find((name) => params.has(name));
+    return searchView(ctx, field ? { by: field, value: params.get(field)! } : null);
   }
   if (hash === '#/dashboard') return dashboardView(ctx);
   return queueView(ctx);

@@ -3,8 +3,9 @@ import { h, mount } from '../dom.ts';
 import { explanation } from './explanation.ts';
 
 /**
- * One item, read-only (from search). A labelled item can be corrected here: by whoever gave the
- * current label, or by a lead (the API enforces it; the buttons are only offered where it would).
+ * One item, read-only (from search). A labelled item can be corrected here by whoever gave the
+ * current label or by a lead; a lead can assign an unlabelled one (an escalation, say) to an
+ * analyst. The API enforces both; the controls are only offered where it would allow them.
  */
 export function itemView(ctx: Context, itemId: number): View {
   const element = h('div', { className: 'item-view' }, h('p', { className: 'muted' }, 'Loading…'));
@@ -23,9 +24,29 @@ export function itemView(ctx: Context, itemId: number): View {
           ctx.fail(error);
         }
       };
+      const assignee = h('input', { attrs: { id: 'assign-to', placeholder: 'analyst username', maxlength: '64', autocomplete: 'off' } });
+      const assign = async () => {
+        try {
+          await ctx.api.assign(itemId, assignee.value.trim());
+          ctx.notify(`Assigned ${details.item.transactionId} to ${assignee.value.trim()}.`);
+          await load();
+        } catch (error) {
+          ctx.fail(error);
+        }
+      };
+      const mayAssign = ctx.session.role !== 'analyst' && details.item.status !== 'labeled';
       mount(
         element,
-        h('h2', { className: 'item-title' }, `Item ${details.item.id} · ${details.item.status}`),
+        h('h2', { className: 'item-title' }, `Item ${details.item.id} · ${details.item.status}`, details.item.note ? ` · note: ${details.item.note}` : ''),
+        mayAssign
+          ? h(
+              'form',
+              { className: 'actions', on: { submit: (event) => { event.preventDefault(); void assign(); } } },
+              h('label', { attrs: { for: 'assign-to' } }, details.item.assignedTo ? `Assigned to ${details.item.assignedTo}; reassign to` : 'Assign to'),
+              assignee,
+              h('button', { attrs: { type: 'submit' } }, 'Assign'),
+            )
+          : null,
         mayCorrect && latest
           ? h(
               'div',

@@ -1,12 +1,18 @@
-import type { ReviewItem } from '../api.ts';
+import type { ReviewItem, SearchBy } from '../api.ts';
 import type { Context, View } from '../context.ts';
 import { h, mount } from '../dom.ts';
 import { formatPercent, formatTime } from '../format.ts';
 
-/** Search review items by transaction id or account id; a result opens the item's page. */
-export function searchView(ctx: Context, initial: { by: 'transaction' | 'account'; value: string } | null): View {
-  const input = h('input', { attrs: { id: 'search-input', type: 'search', maxlength: '128', placeholder: 'transaction or account id', autocomplete: 'off' } });
-  const by = h('select', { attrs: { id: 'search-by', 'aria-label': 'search by' } }, h('option', { attrs: { value: 'transaction' } }, 'transaction'), h('option', { attrs: { value: 'account' } }, 'account'));
+export const SEARCH_FIELDS = ['transaction', 'account', 'status'] as const;
+export type SearchField = (typeof SEARCH_FIELDS)[number];
+
+/**
+ * Search review items by transaction id, account id or status (a lead lists `escalated` to work
+ * them); a result opens the item's page.
+ */
+export function searchView(ctx: Context, initial: { by: SearchField; value: string } | null): View {
+  const input = h('input', { attrs: { id: 'search-input', type: 'search', maxlength: '128', placeholder: 'transaction id, account id, or a status such as escalated', autocomplete: 'off' } });
+  const by = h('select', { attrs: { id: 'search-by', 'aria-label': 'search by' } }, ...SEARCH_FIELDS.map((field) => h('option', { attrs: { value: field } }, field)));
   const results = h('div', { className: 'results', dataset: { testid: 'search-results' } });
 
   function row(item: ReviewItem): HTMLElement {
@@ -17,7 +23,7 @@ export function searchView(ctx: Context, initial: { by: 'transaction' | 'account
   async function search(): Promise<void> {
     const value = input.value.trim();
     if (value === '') return;
-    const query: { transaction: string } | { account: string } = by.value === 'account' ? { account: value } : { transaction: value };
+    const query: SearchBy = by.value === 'account' ? { account: value } : by.value === 'status' ? { status: value } : { transaction: value };
     history.replaceState(null, '', `#/search?${new URLSearchParams(query).toString()}`);
     try {
       const { items } = await ctx.api.search(query);
