@@ -3,15 +3,16 @@ import type pg from 'pg';
 import type { ScorerStatus } from './scorer.ts';
 
 /**
- * Liveness: the process and its consumer are alive (a crashed consumer that will not restart is
- * dead). Readiness: rules loaded, group joined, and Postgres answering, so traffic can be decided.
+ * Liveness: the process answers and the scorer has not stopped (a consumer kafkajs gave up on is
+ * rebuilt by the scorer, so it is not a reason to be killed). Readiness: rules loaded, group
+ * joined, and Postgres answering, so traffic can be decided.
  */
 export function buildHealthApp(deps: { status: () => ScorerStatus; pool: pg.Pool }) {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
     const { state } = deps.status();
-    const live = state !== 'crashed';
+    const live = state !== 'stopped';
     res.status(live ? 200 : 503).json({ live, state });
   });
   app.get('/readyz', async (_req, res) => {

@@ -48,9 +48,11 @@ export interface ScorerEvents {
   'rules.activated': [{ version: string }];
   'rules.refused': [{ error: Error }];
   'batch.failed': [{ partition: number; error: Error }];
+  /** kafkajs gave up on the consumer and the scorer built a new one (see scheduleConsumerRestart). */
+  'consumer.rebuilt': [{ attempt: number }];
 }
 
-export type ScorerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'crashed';
+export type ScorerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export interface ScorerStatus {
   state: ScorerState;
@@ -270,6 +272,67 @@ export function createScorer(deps: ScorerDeps): Scorer {
     }
   }
 
+  let consumerRestart: NodeJS.Timeout | undefined;
+  let restartAttempts = 0;
+
+  async function startConsumer(): Promise<void> {
+    const created = kafka.consumer({
+      groupId: config.scorer.groupId,
+      readUncommitted: false,
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 30_000, restartOnFailure: async () => true },
+    });
+    consumer = created;
+    created.on(created.events.GROUP_JOIN, ({ payload }) => {
+      restartAttempts = 0;
+      const assigned = payload.memberAssignment[inputTopic] ?? [];
+      status.assignedPartitions = [...assigned].sort((a, b) => a - b);
+      status.joinedGroup = true;
+      for (const partition of stateCache.keys()) if (!assigned.includes(partition)) stateCache.delete(partition);
+      void producers.retain(inputTopic, assigned);
+      logger.info({ partitions: status.assignedPartitions }, 'joined consumer group');
+    });
+    created.on(created.events.CRASH, ({ payload }) => {
+      status.lastError = payload.error.message;
+      logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart) scheduleConsumerRestart();
+    });
+    await created.connect();
+    await created.subscribe({ topic: inputTopic, fromBeginning: true });
+    await created.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+  }
+
+  /**
+   * kafkajs gives up on a consumer for good when a crash's cause is not marked retriable. Some of
+   * those causes are transient: a group join that meets a broker coming back from SIGKILL fails
+   * with "Failed to find group coordinator" (seen in test/integration/kafka-restart.test.ts, where
+   * the scorer then never consumed again). The scorer does not give up: it builds a new consumer,
+   * with backoff, until it joins the group again or is stopped. What was cached is dropped, and the
+   * partitions it held are treated as uncertain, as after any failed batch.
+   */
+  function scheduleConsumerRestart(): void {
+    if (status.state !== 'running' || consumerRestart !== undefined) return;
+    status.joinedGroup = false;
+    stateCache.clear();
+    for (const partition of status.assignedPartitions) uncertainPartitions.add(partition);
+    const attempt = ++restartAttempts;
+    const delayMs = Math.min(30_000, 500 * 2 ** (attempt - 1));
+    logger.warn({ delayMs, attempt }, 'rebuilding the consumer');
+    consumerRestart = setTimeout(() => {
+      consumerRestart = undefined;
+      const previous = consumer;
+      void (async () => {
+        await previous?.disconnect().catch(() => undefined);
+        if (status.state !== 'running') return;
+        await startConsumer();
+        events.emit('consumer.rebuilt', { attempt });
+      })().catch((error: unknown) => {
+        status.lastError = (error as Error).message;
+        logger.error({ err: error }, 'could not rebuild the consumer; trying again');
+        scheduleConsumerRestart();
+      });
+    }, delayMs);
+  }
+
   return {
     events,
     status: () => ({ ...status, totals: { ...status.totals }, assignedPartitions: [...status.assignedPartitions] }),
@@ -287,29 +350,9 @@ export function createScorer(deps: ScorerDeps): Scorer {
         },
       });
 
-      consumer = kafka.consumer({
-        groupId: config.scorer.groupId,
-        readUncommitted: false,
-        retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 30_000, restartOnFailure: async () => true },
-      });
-      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-        const assigned = payload.memberAssignment[inputTopic] ?? [];
-        status.assignedPartitions = [...assigned].sort((a, b) => a - b);
-        status.joinedGroup = true;
-        for (const partition of stateCache.keys()) if (!assigned.includes(partition)) stateCache.delete(partition);
-        void producers.retain(inputTopic, assigned);
-        logger.info({ partitions: status.assignedPartitions }, 'joined consumer group');
-      });
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        status.lastError = payload.error.message;
-        logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
-        if (!payload.restart) status.state = 'crashed';
-      });
       admin = kafka.admin();
       await admin.connect();
-      await consumer.connect();
-      await consumer.subscribe({ topic: inputTopic, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      await startConsumer();
       status.state = 'running';
       logger.info({ topic: inputTopic, groupId: config.scorer.groupId, rulesVersion: status.rulesVersion }, 'scorer started');
     },
@@ -317,6 +360,8 @@ export function createScorer(deps: ScorerDeps): Scorer {
     async stop() {
       if (status.state === 'stopped' || status.state === 'idle') return;
       status.state = 'stopping';
+      clearTimeout(consumerRestart);
+      consumerRestart = undefined;
       watcher?.close();
       await consumer?.disconnect();
       await producers.closeAll();
