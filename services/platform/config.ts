@@ -40,6 +40,7 @@ const EnvSchema = z.object({
   LOUPE_TF_BACKEND: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   LOUPE_BOOTSTRAP_CSV: z.string().min(1).optional(),
   LOUPE_BOOTSTRAP_MAPPING: z.string().min(1).default('handbook'),
+  LOUPE_MODEL_POLL_SECONDS: integer(30, 1, 3600),
 
   LOUPE_PRIOR_FRAUD_RATE: z.coerce.number().gt(0).lt(1).default(0.01),
   LOUPE_CONFIDENCE_THRESHOLD: fraction(0.6),
@@ -64,6 +65,8 @@ export interface Config {
     /** With no champion, train the first one on this labelled CSV (through `bootstrapMapping`) rather than on simulated traffic. */
     bootstrapCsv: string | null;
     bootstrapMapping: string;
+    /** How often a scorer checks the registry's champion besides the `model-updates` announcements. */
+    pollSeconds: number;
   };
   limits: { maxMessageBytes: number; maxFutureSkewMs: number; earliestTimestampMs: number };
   policy: PolicyConfig;
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backend: e.LOUPE_TF_BACKEND,
       bootstrapCsv: e.LOUPE_BOOTSTRAP_CSV ?? null,
       bootstrapMapping: e.LOUPE_BOOTSTRAP_MAPPING,
+      pollSeconds: e.LOUPE_MODEL_POLL_SECONDS,
     },
     limits: {
       maxMessageBytes: e.LOUPE_MAX_MESSAGE_BYTES,

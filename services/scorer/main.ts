@@ -9,6 +9,7 @@ import { stopOnSignals } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createPool, migrate } from '../platform/postgres.ts';
 import { ensureChampion } from '../trainer/bootstrap-champion.ts';
+import { createChampionWatcher } from './champion-watcher.ts';
 import { buildHealthApp } from './health-app.ts';
 import { createScorer } from './scorer.ts';
 
@@ -54,15 +55,31 @@ export async function runScorer(config: Config, logger: Logger): Promise<void> {
 
   const { model, backend } = await prepareModel(config, pool, logger);
   const scorer = createScorer({ config, kafka, pool, logger, model, ...(backend ? { backend } : {}) });
+  const watcher =
+    model === null
+      ? null
+      : createChampionWatcher({
+          kafka,
+          pool,
+          logger,
+          modelUpdatesTopic: config.topics['model-updates'],
+          groupId: config.scorer.groupId,
+          instanceId: config.scorer.instanceId,
+          featureSpecVersion: model.featureSpec.version,
+          pollSeconds: config.model.pollSeconds,
+          currentVersion: () => scorer.status().modelVersion,
+          onChampion: (next) => scorer.useModel(next),
+        });
   const server: Server = buildHealthApp({ status: scorer.status, pool }).listen(config.scorer.httpPort, '0.0.0.0');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   logger.info({ port: config.scorer.httpPort }, 'health endpoints on /healthz, /readyz, /metrics');
 
   stopOnSignals(logger, async () => {
-    await scorer.stop();
-    model?.dispose();
+    await watcher?.stop();
+    await scorer.stop(); // disposes the model it holds
     await new Promise((resolve) => server.close(resolve));
     await pool.end();
   });
   await scorer.start();
+  await watcher?.start();
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../platform/logger.ts';
 import { withTransaction } from '../platform/postgres.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
 import { policyVersion } from '../policy/decide.ts';
+import { createModelSlot } from './model-slot.ts';
 import { recordPolicyVersion } from './policy-store.ts';
 import { createRuleEvaluator, type RuleEvaluator } from '../rules/evaluate.ts';
 import { loadRuleSet, type RuleSet } from '../rules/load-rule-set.ts';
@@ -22,7 +23,10 @@ export interface ScorerDeps {
   kafka: Kafka;
   pool: pg.Pool;
   logger: Logger;
-  /** The anomaly model (the champion); absent or null runs the supported rules-only mode. */
+  /**
+   * The anomaly model (the champion); absent or null runs the supported rules-only mode. The scorer
+   * owns it from here: a swap (useModel) or stop() disposes it.
+   */
   model?: AnomalyModel | null;
   /** The TensorFlow.js backend the model runs on, for the health endpoint. */
   backend?: string;
@@ -73,6 +77,11 @@ export interface Scorer {
   /** Stops consuming, lets the batch in flight finish and commit, then closes producers. */
   stop(): Promise<void>;
   status(): ScorerStatus;
+  /**
+   * Scores every batch that starts from now on with `model`; batches in flight finish with the model
+   * they started with. Each decision records the version that made it.
+   */
+  useModel(model: AnomalyModel): void;
   readonly events: EventEmitter<ScorerEvents>;
 }
 
@@ -110,7 +119,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
   const { config, kafka, pool } = deps;
   const logger = deps.logger.child({ component: 'scorer', instance: config.scorer.instanceId });
   const batchSize = deps.batchSize ?? 500;
-  const model = deps.model ?? null;
+  const models = createModelSlot(deps.model ?? null);
   const nowMs = deps.nowMs ?? Date.now;
   const events = new EventEmitter<ScorerEvents>();
   const inputTopic = config.topics.transactions;
@@ -132,7 +141,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
     instanceId: config.scorer.instanceId,
     rulesVersion: null,
     policyVersion: currentPolicyVersion,
-    modelVersion: model?.version ?? null,
+    modelVersion: models.current()?.version ?? null,
     backend: deps.backend ?? null,
     assignedPartitions: [],
     joinedGroup: false,
@@ -207,14 +216,20 @@ export function createScorer(deps: ScorerDeps): Scorer {
       findStoredDecisions(pool, transactions.map((tx) => tx.id)),
       statesFor(partition, transactions.map((tx) => tx.accountId)),
     ]);
-    const scored = await scoreBatch(parsed, stored, states, {
-      policy: config.policy,
-      policyVersion: currentPolicyVersion,
-      evaluateRules: active.evaluate,
-      rulesVersion: active.ruleSet.version,
-      model,
-      nowMs,
-    });
+    const model = models.acquire();
+    let scored: Awaited<ReturnType<typeof scoreBatch>>;
+    try {
+      scored = await scoreBatch(parsed, stored, states, {
+        policy: config.policy,
+        policyVersion: currentPolicyVersion,
+        evaluateRules: active.evaluate,
+        rulesVersion: active.ruleSet.version,
+        model,
+        nowMs,
+      });
+    } finally {
+      models.release(model);
+    }
     await withTransaction(pool, (client) =>
       persistScoredBatch(client, scored, {
         scorerInstance: config.scorer.instanceId,
@@ -335,6 +350,11 @@ export function createScorer(deps: ScorerDeps): Scorer {
 
   return {
     events,
+    useModel(model) {
+      const previous = models.swap(model);
+      status.modelVersion = model.version;
+      logger.info({ modelVersion: model.version, previous }, 'model swapped in; batches from now on use it');
+    },
     status: () => ({ ...status, totals: { ...status.totals }, assignedPartitions: [...status.assignedPartitions] }),
 
     async start() {
@@ -366,6 +386,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       await consumer?.disconnect();
       await producers.closeAll();
       await admin?.disconnect();
+      models.dispose();
       status.joinedGroup = false;
       status.state = 'stopped';
       logger.info(status.totals, 'scorer stopped');

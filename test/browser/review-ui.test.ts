@@ -54,11 +54,7 @@ describe('analyst UI in headless Chromium, on decisions made by the real pipelin
     hostileId = 'big-hostile';
     const reviewed = [big(1), big(2), big(3), big(4, { id: hostileId, merchantId: HOSTILE_MERCHANT, attributes: { memo: HOSTILE_MEMO } })];
     await produceTransactions(producer, config.topics.transactions, [...history, ...reviewed]);
-    try {
-      await fixture.scoreAll({ model, backend: 'test' });
-    } finally {
-      model.dispose();
-    }
+    await fixture.scoreAll({ model, backend: 'test' }); // the scorer disposes the model when it stops
 
     await createUsers(
       db.pool,

@@ -32,11 +32,7 @@ describe('scorer with the champion model from Postgres', () => {
     const takeover = simulator.inject('account_takeover', 3);
     const stream = [...normal, ...simulator.take(100)];
     await produceTransactions(producer, config.topics.transactions, stream.map(({ transaction }) => transaction));
-    try {
-      await fixture.scoreAll({ model, backend: 'test' });
-    } finally {
-      model.dispose();
-    }
+    await fixture.scoreAll({ model, backend: 'test' }); // the scorer disposes the model when it stops
 
     const { rows } = await db.pool.query<{
       transaction_id: string;

@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { createKafka, createProducer } from '../../platform/kafka.ts';
 import { createPool, migrate, withTransaction } from '../../platform/postgres.ts';
+import { announceChampion } from '../../registry/announce-champion.ts';
 import { findChampion, findModel, promoteModel } from '../../registry/model-store.ts';
 import { findPreviousChampionId, listModelSummaries, type ModelSummary } from '../../registry/model-queries.ts';
 import { type Command, type CommandContext, UsageError } from '../command.ts';
@@ -8,10 +10,13 @@ import { type Command, type CommandContext, UsageError } from '../command.ts';
 const HELP = `usage: loupe models list [--limit N] [--json]
        loupe models promote ID --reason TEXT [--actor NAME]
        loupe models rollback [--reason TEXT] [--actor NAME]
+       loupe models announce
   list       model versions, newest first: id, status, feature spec, created, metrics, parent
   promote    make version ID the champion (the current one is retired); audited with the reason
   rollback   make the most recently retired champion champion again, with reason "rollback"
-             (or "rollback: TEXT")`;
+             (or "rollback: TEXT")
+  announce   publish the current champion on model-updates again (promote and rollback do it;
+             running scorers swap to it between batches, and poll the registry as a fallback)`;
 
 const usage = (message: string) => new UsageError(`${message}\n\n${HELP}`);
 
@@ -42,6 +47,24 @@ function table(models: ModelSummary[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/**
+ * Tells running scorers about the champion now in Postgres. A failure is a warning, not an error:
+ * the promotion stands, and scorers find it by polling within LOUPE_MODEL_POLL_SECONDS.
+ */
+async function announce({ config, logger }: CommandContext, pool: ReturnType<typeof createPool>): Promise<void> {
+  const kafka = createKafka(config, logger, { retry: { retries: 3, initialRetryTime: 300 } });
+  const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await producer.connect();
+    const announced = await announceChampion(pool, producer, config.topics['model-updates']);
+    if (announced) console.log(`announced ${announced.id} on ${config.topics['model-updates']}`);
+  } catch (error) {
+    console.error(`loupe: warning: could not announce on ${config.topics['model-updates']} (${(error as Error).message}); scorers will find the champion within ${config.model.pollSeconds} s by polling, or run loupe models announce`);
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+  }
+}
+
 async function withPool<T>({ config, logger }: CommandContext, work: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
   await migrate(config.database, logger);
   const pool = createPool(config.database);
@@ -53,7 +76,7 @@ async function withPool<T>({ config, logger }: CommandContext, work: (pool: Retu
 }
 
 export const modelsCommand: Command = {
-  summary: 'models list | promote ID --reason TEXT | rollback: the model registry',
+  summary: 'models list | promote ID --reason TEXT | rollback | announce: the model registry',
   async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
@@ -100,6 +123,7 @@ export const modelsCommand: Command = {
           const previous = await findChampion(pool);
           await withTransaction(pool, (client) => promoteModel(client, id, actor, reason));
           console.log(`${id} is now the champion (was ${previous?.id ?? 'none'})`);
+          await announce(context, pool);
           if (previous && previous.featureSpecVersion !== model.featureSpecVersion) {
             console.log(`note: it uses feature spec ${model.featureSpecVersion}, the previous champion ${previous.featureSpecVersion}: scorers must be configured with the new spec`);
           }
@@ -122,6 +146,18 @@ export const modelsCommand: Command = {
             return 1;
           }
           console.log(`rolled back: ${result.target} is the champion again (retired ${result.current ?? 'none'})`);
+          await announce(context, pool);
+          return 0;
+        });
+      }
+      case 'announce': {
+        if (rest.length > 0) throw usage(`unexpected arguments: ${rest.join(' ')}`);
+        return withPool(context, async (pool) => {
+          if ((await findChampion(pool)) === null) {
+            console.error('loupe: there is no champion to announce');
+            return 1;
+          }
+          await announce(context, pool);
           return 0;
         });
       }
