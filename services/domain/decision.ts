@@ -31,7 +31,8 @@ export type Anomaly = z.infer<typeof AnomalySchema>;
 
 /** One term of the policy's log-odds sum, so a reader can see what moved the probability. */
 export const EvidenceSchema = z.object({
-  source: z.enum(['prior', 'rule', 'anomaly']),
+  /** `model`: a term of the supervised head (its intercept, or a feature's pull). */
+  source: z.enum(['prior', 'rule', 'anomaly', 'model']),
   name: z.string(),
   logOdds: z.number(),
 });

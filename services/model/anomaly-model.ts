@@ -3,6 +3,7 @@ import { type CompiledFeatureSpec, compileFeatureSpec } from '../features/featur
 import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch.ts';
 import { createScoringKernel, topFeatures } from './scoring-kernel.ts';
 import { deserialiseModel } from './serialise.ts';
+import { type SupervisedHead, SupervisedHeadSchema } from './supervised-head.ts';
 
 /** What a stored model version holds that scoring needs (a subset of the registry row). */
 export interface ModelArtifact {
@@ -12,15 +13,26 @@ export interface ModelArtifact {
   manifest: unknown;
   weights: Uint8Array;
   calibration: unknown;
+  /** The supervised head, if the version has one (null or absent: autoencoder and rules only). */
+  head?: unknown;
 }
 
 /** A model version ready to score: its feature spec, its kernel and its calibration. */
 export interface AnomalyModel {
   readonly version: string;
   readonly featureSpec: CompiledFeatureSpec;
+  /** Trained on labels; when present the policy decides from its terms (services/policy/decide.ts). */
+  readonly head: SupervisedHead | null;
   /** Anomaly of each of the first n rows (raw feature values, row-major), with its top features. */
   assess(rows: Float32Array, n: number): Anomaly[];
   dispose(): void;
+}
+
+function parseHead(id: string, json: unknown, names: readonly string[]): SupervisedHead {
+  const parsed = SupervisedHeadSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`model ${id}: invalid supervised head: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (parsed.data.featureNames.join(',') !== names.join(',')) throw new Error(`model ${id}: its supervised head was trained on other features than its spec`);
+  return parsed.data;
 }
 
 /** How many features an explanation names. */
@@ -44,9 +56,11 @@ export function loadAnomalyModel(artifact: ModelArtifact): AnomalyModel {
   const kernel = createScoringKernel(model);
   model.network.dispose();
   const calibration = QuantileSketch.fromJSON(artifact.calibration as QuantileSketchJson);
+  const head = artifact.head === undefined || artifact.head === null ? null : parseHead(artifact.id, artifact.head, featureSpec.names);
   return {
     version: artifact.id,
     featureSpec,
+    head,
     assess(rows, n) {
       const result = kernel.score(rows, n);
       return Array.from({ length: n }, (_, row) => {

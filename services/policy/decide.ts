@@ -14,6 +14,12 @@ export interface PolicyInput {
   ruleHits: readonly RuleHit[];
   /** Percentile of the reconstruction error among recent legitimate traffic; null in rules-only mode. */
   anomalyPercentile: number | null;
+  /**
+   * The supervised head's terms (services/model/supervised-head.ts), when the model has one. They
+   * replace the prior, signal-rule and anomaly terms: the head has learned from labels how much
+   * each of those is worth here. Hard rules (block, allow, review) still come first.
+   */
+  head?: readonly Evidence[] | null;
 }
 
 export type PolicyOutcome = Pick<Decision, 'action' | 'probability' | 'confidence' | 'decidedBy' | 'evidence'>;
@@ -52,7 +58,7 @@ export function anomalyLogOdds(percentile: number, anomalyWeight: number): numbe
  * `block` beats `allow` (failing closed when two analysts' rules disagree), and `review` forces a human.
  * Otherwise a confidence at or above the threshold decides automatically; p = 0.5 counts as decline.
  */
-export function decide(input: PolicyInput, policy: PolicyConfig): PolicyOutcome {
+function priorEvidence(input: PolicyInput, policy: PolicyConfig): Evidence[] {
   const evidence: Evidence[] = [{ source: 'prior', name: 'base rate', logOdds: logit(policy.priorFraudRate) }];
   for (const hit of input.ruleHits) {
     if (hit.type === 'signal' && hit.weight !== undefined) {
@@ -66,6 +72,11 @@ export function decide(input: PolicyInput, policy: PolicyConfig): PolicyOutcome 
       logOdds: anomalyLogOdds(input.anomalyPercentile, policy.anomalyWeight),
     });
   }
+  return evidence;
+}
+
+export function decide(input: PolicyInput, policy: PolicyConfig): PolicyOutcome {
+  const evidence = input.head ? [...input.head] : priorEvidence(input, policy);
   const probability = sigmoid(evidence.reduce((sum, term) => sum + term.logOdds, 0));
   const confidence = Math.abs(2 * probability - 1);
   const has = (type: RuleHit['type']) => input.ruleHits.some((hit) => hit.type === type);

@@ -17,6 +17,8 @@ export interface StoredModel {
   weights: Buffer;
   /** Quantile sketch of errors on recent legitimate traffic. */
   calibration: Record<string, unknown>;
+  /** The supervised head trained on labels, or null for an autoencoder alone. */
+  head: Record<string, unknown> | null;
   metrics: Record<string, number>;
   /** Source, data range, row counts, loss curve. */
   training: Record<string, unknown>;
@@ -37,6 +39,7 @@ interface ModelRow {
   normalisation: Record<string, unknown>;
   weights: Buffer;
   calibration: Record<string, unknown>;
+  head: Record<string, unknown> | null;
   metrics: Record<string, number>;
   training: Record<string, unknown>;
   training_from: Date | null;
@@ -56,6 +59,7 @@ const fromRow = (row: ModelRow): StoredModel => ({
   normalisation: row.normalisation,
   weights: row.weights,
   calibration: row.calibration,
+  head: row.head,
   metrics: row.metrics,
   training: row.training,
   trainingFrom: row.training_from?.toISOString() ?? null,
@@ -82,8 +86,8 @@ export type NewModelVersion = Omit<StoredModel, 'status' | 'promotedBy' | 'promo
 export async function insertModel(db: Queryable, model: NewModelVersion): Promise<void> {
   await db.query(
     `INSERT INTO model_versions (id, parent_id, feature_spec, feature_spec_version, manifest, normalisation, weights,
-                                 calibration, metrics, training, training_from, training_to, reason)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+                                 calibration, metrics, training, training_from, training_to, reason, head)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
     [
       model.id,
       model.parentId,
@@ -98,6 +102,7 @@ export async function insertModel(db: Queryable, model: NewModelVersion): Promis
       model.trainingFrom,
       model.trainingTo,
       model.reason,
+      model.head === null ? null : JSON.stringify(model.head),
     ],
   );
 }

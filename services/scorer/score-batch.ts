@@ -1,7 +1,8 @@
 import type { AccountState, DeadLetter, Decision, RuleHit, Transaction } from '../domain/index.ts';
 import { type ParsedTransaction, parseTransaction, type TransactionLimits } from '../domain/index.ts';
 import { applyTransaction, deriveFacts, emptyAccountState, type TransactionFacts } from '../features/account-state.ts';
-import { decide, type PolicyConfig } from '../policy/decide.ts';
+import { anomalyLogOdds, decide, type PolicyConfig } from '../policy/decide.ts';
+import { headEvidence } from '../model/supervised-head.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
 import type { RuleEvaluator } from '../rules/evaluate.ts';
 
@@ -136,7 +137,11 @@ export async function scoreBatch(
   const anomalies = model && pending.length > 0 ? model.assess(featureRows, pending.length) : [];
   pending.forEach(({ tx, facts, source, record, ruleHits }, i) => {
     const anomaly = anomalies[i] ?? null;
-    const outcome = decide({ ruleHits, anomalyPercentile: anomaly?.percentile ?? null }, context.policy);
+    const head =
+      model?.head && anomaly
+        ? headEvidence(model.head, { features: featureRows.subarray(i * width, (i + 1) * width), anomalyLogOdds: anomalyLogOdds(anomaly.percentile, 1), ruleHits })
+        : null;
+    const outcome = decide({ ruleHits, anomalyPercentile: anomaly?.percentile ?? null, head }, context.policy);
     const decidedAtMs = context.nowMs();
     result.decisions.push({
       transaction: tx,

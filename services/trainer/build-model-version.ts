@@ -88,6 +88,7 @@ export async function buildModelVersion(rows: Float32Array, n: number, spec: Com
       featureSpecVersion: spec.version,
       manifest: manifest as unknown as Record<string, unknown>,
       normalisation: manifest.normalisation,
+      head: null,
       weights,
       calibration: calibration.toJSON() as unknown as Record<string, unknown>,
       metrics,

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 const model = (id: string, parentId: string | null): Omit<StoredModel, 'status' | 'promotedBy' | 'promotedAt'> => ({
   id,
   parentId,
+  head: null,
   featureSpec: { name: 'tiny', features: [{ kind: 'log-amount' }] },
   featureSpecVersion: 'tiny-000000000000',
   manifest: { inputSize: 1 },

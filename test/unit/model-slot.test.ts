@@ -8,6 +8,7 @@ function fakeModel(version: string): AnomalyModel & { disposed: number } {
     version,
     disposed: 0,
     featureSpec: {} as AnomalyModel['featureSpec'],
+    head: null,
     assess: () => [],
     dispose() {
       this.disposed += 1;
