@@ -10,6 +10,8 @@ export interface NewLabel {
   note?: string | undefined;
   reasonCode?: string | undefined;
   corrects?: number | undefined;
+  /** When the label became known; now by default. Imports and replays give their own time. */
+  labeledAt?: Date | undefined;
 }
 
 interface LabelRow {
@@ -48,8 +50,8 @@ export function toLabel(row: LabelRow): Label {
 export async function recordLabel(client: pg.PoolClient, label: NewLabel): Promise<Label> {
   const { rows } = await client.query<LabelRow>(
     `INSERT INTO labels (transaction_id, label, source, analyst, note, reason_code, corrects, labeled_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING ${LABEL_COLUMNS}`,
-    [label.transactionId, label.label, label.source, label.analyst, label.note ?? null, label.reasonCode ?? null, label.corrects ?? null],
+     VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, now())) RETURNING ${LABEL_COLUMNS}`,
+    [label.transactionId, label.label, label.source, label.analyst, label.note ?? null, label.reasonCode ?? null, label.corrects ?? null, label.labeledAt ?? null],
   );
   // Parsed before commit: a label that could not go on the topic is not recorded either.
   const recorded = toLabel(rows[0]!);

@@ -1,8 +1,8 @@
 import type { AccountState, DeadLetter, Decision, RuleHit, Transaction } from '../domain/index.ts';
 import { type ParsedTransaction, parseTransaction, type TransactionLimits } from '../domain/index.ts';
 import { applyTransaction, deriveFacts, emptyAccountState, type TransactionFacts } from '../features/account-state.ts';
-import { anomalyLogOdds, decide, type PolicyConfig } from '../policy/decide.ts';
-import { headEvidence } from '../model/supervised-head.ts';
+import type { PolicyConfig } from '../policy/decide.ts';
+import { decideWithModel } from '../policy/decide-with-model.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
 import type { RuleEvaluator } from '../rules/evaluate.ts';
 
@@ -137,17 +137,14 @@ export async function scoreBatch(
   const anomalies = model && pending.length > 0 ? model.assess(featureRows, pending.length) : [];
   pending.forEach(({ tx, facts, source, record, ruleHits }, i) => {
     const anomaly = anomalies[i] ?? null;
-    const head =
-      model?.head && anomaly
-        ? headEvidence(model.head, { features: featureRows.subarray(i * width, (i + 1) * width), anomalyLogOdds: anomalyLogOdds(anomaly.percentile, 1), ruleHits })
-        : null;
-    const outcome = decide({ ruleHits, anomalyPercentile: anomaly?.percentile ?? null, head }, context.policy);
+    const features = featureRows.subarray(i * width, (i + 1) * width);
+    const outcome = decideWithModel({ ruleHits, anomaly, features, head: model?.head ?? null }, context.policy);
     const decidedAtMs = context.nowMs();
     result.decisions.push({
       transaction: tx,
       facts,
       source,
-      featureVector: model ? Array.from(featureRows.subarray(i * width, (i + 1) * width)) : null,
+      featureVector: model ? Array.from(features) : null,
       featureSpecVersion: model?.featureSpec.version ?? null,
       decision: {
         transactionId: tx.id,

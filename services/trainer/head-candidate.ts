@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Anomaly } from '../domain/index.ts';
+import { type AnomalyModel, loadAnomalyModel } from '../model/anomaly-model.ts';
+import { type SupervisedHead, trainHead } from '../model/supervised-head.ts';
+import { appendAudit } from '../platform/audit-log.ts';
+import type { Logger } from '../platform/logger.ts';
+import { withTransaction } from '../platform/postgres.ts';
+import { anomalyLogOdds, type PolicyConfig } from '../policy/decide.ts';
+import { saveModelVersion } from '../registry/model-queries.ts';
+import { findChampion, type StoredModel } from '../registry/model-store.ts';
+import { assessExamples, type CandidateMetrics, candidateMetrics } from './candidate-metrics.ts';
+import { type LabelledExample, loadLabelledExamples } from './labelled-examples.ts';
+import { promotionVerdict } from './promotion-gate.ts';
+
+export interface HeadTrainingConfig {
+  /** Fewer labelled examples than this: wait for more. */
+  minLabels: number;
+  /** Fewer frauds than this among the training examples: wait for more. */
+  minFrauds: number;
+  /** The newest share of labels (by when they became known) held out to compare candidate and champion. */
+  holdoutFraction: number;
+  /** How much worse than the champion a candidate may be and still be promoted. */
+  margin: number;
+  /** Weight of a chargeback label against a review label's 1: delayed supervision, kept apart from feedback. */
+  chargebackWeight: number;
+  /** k of the precision@k in the gate. */
+  precisionK: number;
+  l2: number;
+}
+
+export const DEFAULT_HEAD_TRAINING: HeadTrainingConfig = {
+  minLabels: 30,
+  minFrauds: 5,
+  holdoutFraction: 0.3,
+  margin: 0.01,
+  chargebackWeight: 0.5,
+  precisionK: 100,
+  l2: 1,
+};
+
+export type TrainingOutcome =
+  | { status: 'skipped'; reason: string }
+  | { status: 'promoted' | 'rejected'; candidateId: string; championId: string; candidate: CandidateMetrics; champion: CandidateMetrics; reason: string };
+
+function candidateId(champion: StoredModel, head: SupervisedHead, at: Date): string {
+  const base = champion.id.replace(/\+head-.*$/, '');
+  const stamp = at.toISOString().replace(/[-:.]/g, '').slice(0, 18);
+  const digest = createHash('sha256').update(JSON.stringify(head)).digest('hex').slice(0, 6);
+  return `${base}+head-${stamp}-${digest}`;
+}
+
+const countFrauds = (examples: readonly LabelledExample[]) => examples.filter((example) => example.fraud).length;
+
+/**
+ * Trains a supervised head for the champion's autoencoder on every label so far and gates it
+ * against the champion (gateHeadCandidate). The newest `holdoutFraction` of labels, by the time
+ * they became known, is held out: the candidate is judged on labels it has not seen, as it would
+ * meet them in production.
+ */
+export async function trainHeadCandidate(pool: pg.Pool, policy: PolicyConfig, config: HeadTrainingConfig, actor: string, logger: Logger): Promise<TrainingOutcome> {
+  const championRow = await findChampion(pool);
+  if (championRow === null) return { status: 'skipped', reason: 'no champion to build on' };
+  const examples = await loadLabelledExamples(pool, championRow.featureSpecVersion);
+  const cut = Math.floor(examples.length * (1 - config.holdoutFraction));
+  const train = examples.slice(0, cut);
+  const holdout = examples.slice(cut);
+  const shortfall =
+    examples.length < config.minLabels
+      ? `${examples.length} labelled decisions of feature spec ${championRow.featureSpecVersion}, need ${config.minLabels}`
+      : countFrauds(train) < config.minFrauds || countFrauds(train) === train.length
+        ? `the training labels hold ${countFrauds(train)} frauds of ${train.length}; need at least ${config.minFrauds} and some legitimate`
+        : countFrauds(holdout) === 0 || countFrauds(holdout) === holdout.length
+          ? 'the held-out labels need both frauds and legitimate transactions'
+          : null;
+  if (shortfall !== null) return { status: 'skipped', reason: shortfall };
+
+  const champion = loadAnomalyModel(championRow);
+  try {
+    const anomalies = assessExamples(champion, examples);
+    const started = performance.now();
+    const head = trainHead(
+      champion.featureSpec.names,
+      train.map((example, i) => ({ features: example.features, anomalyLogOdds: anomalyLogOdds(anomalies[i]!.percentile, 1), ruleHits: example.ruleHits })),
+      train.map((example) => (example.fraud ? 1 : 0)),
+      train.map((example) => (example.source === 'chargeback' ? config.chargebackWeight : 1)),
+      { l2: config.l2 },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    logger.info({ labels: train.length, frauds: countFrauds(train), seconds }, 'supervised head trained');
+    return await gateHeadCandidate(pool, {
+      championRow,
+      champion,
+      head,
+      holdout,
+      holdoutAnomalies: anomalies.slice(cut),
+      training: {
+        source: 'labels',
+        rows: train.length,
+        frauds: countFrauds(train),
+        chargebacks: train.filter((example) => example.source === 'chargeback').length,
+        holdout: holdout.length,
+        seconds,
+        labelsFrom: train[0]!.labeledAt.toISOString(),
+        labelsTo: train[train.length - 1]!.labeledAt.toISOString(),
+      },
+    }, policy, config, actor);
+  } finally {
+    champion.dispose();
+  }
+}
+
+export interface HeadCandidate {
+  championRow: StoredModel;
+  /** The champion, loaded; the candidate shares its autoencoder. */
+  champion: AnomalyModel;
+  head: SupervisedHead;
+  holdout: readonly LabelledExample[];
+  holdoutAnomalies: readonly Anomaly[];
+  training: Record<string, unknown>;
+}
+
+/**
+ * Judges a candidate head against the champion on the held-out labels and records the outcome in
+ * the registry in one transaction: the candidate is stored with its metrics and either promoted
+ * (audited `model.promoted`) or marked rejected with the reason (audited `model.rejected`).
+ */
+export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, policy: PolicyConfig, config: HeadTrainingConfig, actor: string): Promise<TrainingOutcome> {
+  const { championRow, champion, head, holdout, holdoutAnomalies } = input;
+  const id = candidateId(championRow, head, new Date());
+  const candidate: AnomalyModel = { ...champion, version: id, head };
+  const championMetrics = candidateMetrics(champion, holdout, holdoutAnomalies, policy, config.precisionK);
+  const metrics = candidateMetrics(candidate, holdout, holdoutAnomalies, policy, config.precisionK);
+  const verdict = promotionVerdict(metrics, championMetrics, config.margin);
+  await withTransaction(pool, async (client) => {
+    await saveModelVersion(
+      client,
+      {
+        id,
+        parentId: championRow.id,
+        featureSpec: championRow.featureSpec,
+        featureSpecVersion: championRow.featureSpecVersion,
+        manifest: championRow.manifest,
+        normalisation: championRow.normalisation,
+        weights: championRow.weights,
+        calibration: championRow.calibration,
+        head: head as unknown as Record<string, unknown>,
+        metrics: {
+          holdoutAveragePrecision: metrics.averagePrecision,
+          holdoutPrecisionAtK: metrics.precisionAtK,
+          holdoutAlertRate: metrics.alertRate,
+          championAveragePrecision: championMetrics.averagePrecision,
+          championPrecisionAtK: championMetrics.precisionAtK,
+          championAlertRate: championMetrics.alertRate,
+          holdoutLabels: metrics.examples,
+          k: metrics.k,
+        },
+        training: input.training,
+        trainingFrom: (input.training['labelsFrom'] as string | undefined) ?? null,
+        trainingTo: (input.training['labelsTo'] as string | undefined) ?? null,
+        reason: null,
+      },
+      actor,
+      verdict.promote ? verdict.reason : null,
+    );
+    if (!verdict.promote) {
+      await client.query(`UPDATE model_versions SET status = 'rejected', reason = $2 WHERE id = $1`, [id, verdict.reason]);
+      await appendAudit(client, { actor, kind: 'model.rejected', subject: id, payload: { reason: verdict.reason, champion: championRow.id } });
+    }
+  });
+  return { status: verdict.promote ? 'promoted' : 'rejected', candidateId: id, championId: championRow.id, candidate: metrics, champion: championMetrics, reason: verdict.reason };
+}

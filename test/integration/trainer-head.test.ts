@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { TransactionInput } from '../../services/domain/index.ts';
+import { loadFeatureSpec } from '../../services/features/load-feature-spec.ts';
+import { recordLabel } from '../../services/labels/record-label.ts';
+import { loadAnomalyModel, selectBackend } from '../../services/model/index.ts';
+import { mulberry32 } from '../../services/model/seeded-random.ts';
+import { trainHead } from '../../services/model/supervised-head.ts';
+import { withTransaction } from '../../services/platform/postgres.ts';
+import { anomalyLogOdds } from '../../services/policy/decide.ts';
+import { findChampion } from '../../services/registry/model-store.ts';
+import { createSimulator } from '../../services/simulator/index.ts';
+import { ensureChampion } from '../../services/trainer/bootstrap-champion.ts';
+import { assessExamples } from '../../services/trainer/candidate-metrics.ts';
+import { DEFAULT_HEAD_TRAINING, gateHeadCandidate, trainHeadCandidate } from '../../services/trainer/head-candidate.ts';
+import { loadLabelledExamples } from '../../services/trainer/labelled-examples.ts';
+import { testLogger } from '../helpers/kafka.ts';
+import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
+import { produceTransactions } from '../helpers/transactions.ts';
+
+/**
+ * A pattern the autoencoder cannot see: ordinary amounts, on the account's own device, online at
+ * bookstores (MCC 5942, about 2% of normal traffic). Only labels can tell it is fraud.
+ */
+function bookstoreFraud(normal: readonly TransactionInput[], count: number, seed: number): TransactionInput[] {
+  const random = mulberry32(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const template = normal[Math.floor(random() * normal.length)]!;
+    return { ...template, id: `fraud-${seed}-${i}`, merchantCategory: '5942', channel: 'ecommerce', timestamp: new Date(Date.parse(template.timestamp) + 1).toISOString() };
+  });
+}
+
+describe('trainer: labels train a supervised head, gated against the champion', () => {
+  let fixture: PipelineFixture;
+  const fraudIds = new Set<string>();
+
+  before(async () => {
+    fixture = await setUpPipeline();
+    await selectBackend('auto');
+    const { db, config, producer } = fixture;
+    const spec = await loadFeatureSpec('card-default');
+    const champion = await ensureChampion(db.pool, spec, { actor: 'test', count: 3000, logger: testLogger });
+    const simulator = createSimulator({ seed: 7, accounts: 300, merchants: 90, startMs: Date.now() - 3 * 86_400_000, ratePerSecond: (300 * 4) / 86_400, fraudRate: 0 });
+    const normal = simulator.take(3000).map((s) => s.transaction);
+    const fraud = bookstoreFraud(normal, 200, 1);
+    for (const tx of fraud) fraudIds.add(tx.id);
+    const stream = [...normal, ...fraud].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+    await produceTransactions(producer, config.topics.transactions, stream);
+    await fixture.scoreAll({ model: loadAnomalyModel(champion), backend: 'test' });
+
+    // Analysts label a fifth of the traffic, in event-time order (labels known one minute later).
+    const random = mulberry32(3);
+    const labelled = stream.filter(() => random() < 0.2);
+    await withTransaction(db.pool, async (client) => {
+      for (const tx of labelled) {
+        await recordLabel(client, {
+          transactionId: tx.id,
+          label: fraudIds.has(tx.id) ? 'fraud' : 'legit',
+          analyst: 'ana',
+          source: 'review',
+          labeledAt: new Date(Date.parse(tx.timestamp) + 60_000),
+        });
+      }
+    });
+  });
+  after(() => fixture.teardown());
+
+  it('promotes a head that finds a pattern the autoencoder misses, and scorers then decide with it', async (t) => {
+    const { db, config } = fixture;
+    const before = (await findChampion(db.pool))!;
+    const outcome = await trainHeadCandidate(db.pool, config.policy, DEFAULT_HEAD_TRAINING, 'trainer-test', testLogger);
+    assert.equal(outcome.status, 'promoted', JSON.stringify(outcome));
+    t.diagnostic(outcome.reason);
+    assert.ok(outcome.champion.averagePrecision < 0.3, `the autoencoder alone misses it (AP ${outcome.champion.averagePrecision})`);
+    assert.ok(outcome.candidate.averagePrecision > 0.6, `the head finds it (AP ${outcome.candidate.averagePrecision})`);
+
+    const after = (await findChampion(db.pool))!;
+    assert.equal(after.id, outcome.candidateId);
+    assert.equal(after.parentId, before.id);
+    assert.ok(after.head !== null);
+    assert.equal(after.metrics['holdoutAveragePrecision'], outcome.candidate.averagePrecision);
+    const audit = await db.pool.query<{ kind: string }>(`SELECT kind FROM audit_log WHERE subject = $1 ORDER BY id`, [after.id]);
+    assert.deepEqual(audit.rows.map((row) => row.kind), ['model.trained', 'model.promoted']);
+
+    // New traffic of the same pattern, scored by the promoted version, is decided by the head.
+    const { producer } = fixture;
+    const normal = (await db.pool.query<{ transaction: TransactionInput }>('SELECT transaction FROM decisions ORDER BY event_time DESC LIMIT 300')).rows.map((row) => row.transaction);
+    const fresh = bookstoreFraud(normal, 30, 2);
+    await produceTransactions(producer, config.topics.transactions, fresh);
+    await fixture.scoreAll({ model: loadAnomalyModel(after), backend: 'test' });
+    const { rows } = await db.pool.query<{ probability: number; model_version: string; evidence: Array<{ source: string }> }>(
+      'SELECT probability, model_version, evidence FROM decisions WHERE transaction_id = ANY($1)',
+      [fresh.map((tx) => tx.id)],
+    );
+    assert.equal(rows.length, 30);
+    assert.ok(rows.every((row) => row.model_version === after.id && row.evidence.some((term) => term.source === 'model')));
+    const median = rows.map((row) => row.probability).sort((a, b) => a - b)[15]!;
+    const { rows: earlier } = await db.pool.query<{ p: number }>(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY probability) AS p FROM decisions WHERE model_version = $1 AND transaction_id LIKE 'fraud-1-%'`,
+      [before.id],
+    );
+    assert.ok(median > earlier[0]!.p + 0.2, `the pattern now scores higher: median ${median} vs ${earlier[0]!.p} before`);
+  });
+
+  it('rejects a worse candidate and records why', async () => {
+    const { db, config } = fixture;
+    const championRow = (await findChampion(db.pool))!;
+    const champion = loadAnomalyModel(championRow);
+    try {
+      const examples = await loadLabelledExamples(db.pool, championRow.featureSpecVersion);
+      const anomalies = assessExamples(champion, examples);
+      const cut = Math.floor(examples.length * 0.7);
+      // Trained on inverted labels: it ranks legitimate traffic as fraud.
+      const worse = trainHead(
+        champion.featureSpec.names,
+        examples.slice(0, cut).map((example, i) => ({ features: example.features, anomalyLogOdds: anomalyLogOdds(anomalies[i]!.percentile, 1), ruleHits: example.ruleHits })),
+        examples.slice(0, cut).map((example) => (example.fraud ? 0 : 1)),
+        examples.slice(0, cut).map(() => 1),
+      );
+      const outcome = await gateHeadCandidate(
+        db.pool,
+        { championRow, champion, head: worse, holdout: examples.slice(cut), holdoutAnomalies: anomalies.slice(cut), training: { source: 'test' } },
+        config.policy,
+        DEFAULT_HEAD_TRAINING,
+        'trainer-test',
+      );
+      assert.equal(outcome.status, 'rejected');
+      assert.match(outcome.reason, /worse than the champion by more than 0\.01 in average precision/);
+      assert.equal((await findChampion(db.pool))!.id, championRow.id, 'the champion stays');
+      const { rows } = await db.pool.query<{ status: string; reason: string }>('SELECT status, reason FROM model_versions WHERE id = $1', [outcome.candidateId]);
+      assert.deepEqual(rows[0], { status: 'rejected', reason: outcome.reason });
+      const audit = await db.pool.query<{ kind: string }>(`SELECT kind FROM audit_log WHERE subject = $1 ORDER BY id`, [outcome.candidateId]);
+      assert.deepEqual(audit.rows.map((row) => row.kind), ['model.trained', 'model.rejected']);
+    } finally {
+      champion.dispose();
+    }
+  });
+
+  it('waits for enough labels rather than training on a handful', async () => {
+    const { db, config } = fixture;
+    const outcome = await trainHeadCandidate(db.pool, config.policy, { ...DEFAULT_HEAD_TRAINING, minLabels: 1_000_000 }, 'trainer-test', testLogger);
+    assert.equal(outcome.status, 'skipped');
+    assert.match(outcome.status === 'skipped' ? outcome.reason : '', /need 1000000/);
+  });
+});
