@@ -9,6 +9,7 @@ export * from './dead-letter.ts';
 export * from './decision.ts';
 export * from './label.ts';
 export * from './model-version.ts';
+export * from './parse-message.ts';
 export * from './parse-transaction.ts';
 export * from './review.ts';
 export * from './transaction.ts';

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { TOPIC_NAMES, type TopicName } from '../domain/index.ts';
 import type { PolicyConfig } from '../policy/decide.ts';
+import type { HeadTrainingConfig } from '../trainer/head-candidate.ts';
 
 const integer = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -42,6 +43,15 @@ const EnvSchema = z.object({
   LOUPE_BOOTSTRAP_MAPPING: z.string().min(1).default('handbook'),
   LOUPE_MODEL_POLL_SECONDS: integer(30, 1, 3600),
 
+  LOUPE_TRAINER_GROUP: z.string().min(1).default('loupe-trainer'),
+  LOUPE_TRAINER_DEBOUNCE_MS: integer(2000, 0, 600_000),
+  LOUPE_TRAINER_MIN_LABELS: integer(30, 2, 10_000_000),
+  LOUPE_TRAINER_MIN_FRAUDS: integer(5, 1, 10_000_000),
+  LOUPE_TRAINER_HOLDOUT: z.coerce.number().gt(0).lt(1).default(0.3),
+  LOUPE_TRAINER_MARGIN: fraction(0.01),
+  LOUPE_TRAINER_PRECISION_K: integer(100, 1, 1_000_000),
+  LOUPE_CHARGEBACK_WEIGHT: z.coerce.number().min(0).max(100).default(0.5),
+
   LOUPE_PRIOR_FRAUD_RATE: z.coerce.number().gt(0).lt(1).default(0.01),
   LOUPE_CONFIDENCE_THRESHOLD: fraction(0.6),
   LOUPE_ANOMALY_WEIGHT: number(1.5),
@@ -68,6 +78,8 @@ export interface Config {
     /** How often a scorer checks the registry's champion besides the `model-updates` announcements. */
     pollSeconds: number;
   };
+  /** The trainer service: its consumer group, how long it waits for more labels, and the head's gate. */
+  trainer: { groupId: string; debounceMs: number; head: HeadTrainingConfig };
   limits: { maxMessageBytes: number; maxFutureSkewMs: number; earliestTimestampMs: number };
   policy: PolicyConfig;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -111,6 +123,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bootstrapCsv: e.LOUPE_BOOTSTRAP_CSV ?? null,
       bootstrapMapping: e.LOUPE_BOOTSTRAP_MAPPING,
       pollSeconds: e.LOUPE_MODEL_POLL_SECONDS,
+    },
+    trainer: {
+      groupId: e.LOUPE_TRAINER_GROUP,
+      debounceMs: e.LOUPE_TRAINER_DEBOUNCE_MS,
+      head: {
+        minLabels: e.LOUPE_TRAINER_MIN_LABELS,
+        minFrauds: e.LOUPE_TRAINER_MIN_FRAUDS,
+        holdoutFraction: e.LOUPE_TRAINER_HOLDOUT,
+        margin: e.LOUPE_TRAINER_MARGIN,
+        chargebackWeight: e.LOUPE_CHARGEBACK_WEIGHT,
+        precisionK: e.LOUPE_TRAINER_PRECISION_K,
+        l2: 1,
+      },
     },
     limits: {
       maxMessageBytes: e.LOUPE_MAX_MESSAGE_BYTES,

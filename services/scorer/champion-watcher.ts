@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { ModelVersionSchema } from '../domain/index.ts';
+import { ModelVersionSchema, parseMessage } from '../domain/index.ts';
 import { type AnomalyModel, loadAnomalyModel } from '../model/index.ts';
 import { appendAudit } from '../platform/audit-log.ts';
 import type { Logger } from '../platform/logger.ts';
 import { findChampion } from '../registry/model-store.ts';
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 export interface ChampionWatcherDeps {
   kafka: Kafka;
@@ -105,7 +97,7 @@ export function createChampionWatcher(deps: ChampionWatcherDeps): ChampionWatche
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ message }) => {
-          if (!ModelVersionSchema.safeParse(parseJson(message.value?.toString() ?? '')).success) {
+          if (parseMessage(ModelVersionSchema, message.value) === null) {
             logger.warn({ offset: message.offset }, 'ignoring a malformed model-updates record');
             return;
           }

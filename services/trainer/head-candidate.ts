@@ -29,16 +29,6 @@ export interface HeadTrainingConfig {
   l2: number;
 }
 
-export const DEFAULT_HEAD_TRAINING: HeadTrainingConfig = {
-  minLabels: 30,
-  minFrauds: 5,
-  holdoutFraction: 0.3,
-  margin: 0.01,
-  chargebackWeight: 0.5,
-  precisionK: 100,
-  l2: 1,
-};
-
 export type TrainingOutcome =
   | { status: 'skipped'; reason: string }
   | { status: 'promoted' | 'rejected'; candidateId: string; championId: string; candidate: CandidateMetrics; champion: CandidateMetrics; reason: string };

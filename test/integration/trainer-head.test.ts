@@ -12,9 +12,12 @@ import { findChampion } from '../../services/registry/model-store.ts';
 import { createSimulator } from '../../services/simulator/index.ts';
 import { ensureChampion } from '../../services/trainer/bootstrap-champion.ts';
 import { assessExamples } from '../../services/trainer/candidate-metrics.ts';
-import { DEFAULT_HEAD_TRAINING, gateHeadCandidate, trainHeadCandidate } from '../../services/trainer/head-candidate.ts';
+import { gateHeadCandidate, type TrainingOutcome, trainHeadCandidate } from '../../services/trainer/head-candidate.ts';
+import { createLabelTrainer } from '../../services/trainer/label-trainer.ts';
+import { createLabelOutbox } from '../../services/labels/label-outbox.ts';
 import { loadLabelledExamples } from '../../services/trainer/labelled-examples.ts';
-import { testLogger } from '../helpers/kafka.ts';
+import { readAllCommitted, testLogger } from '../helpers/kafka.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
 import { produceTransactions } from '../helpers/transactions.ts';
 
@@ -68,7 +71,7 @@ describe('trainer: labels train a supervised head, gated against the champion', 
   it('promotes a head that finds a pattern the autoencoder misses, and scorers then decide with it', async (t) => {
     const { db, config } = fixture;
     const before = (await findChampion(db.pool))!;
-    const outcome = await trainHeadCandidate(db.pool, config.policy, DEFAULT_HEAD_TRAINING, 'trainer-test', testLogger);
+    const outcome = await trainHeadCandidate(db.pool, config.policy, config.trainer.head, 'trainer-test', testLogger);
     assert.equal(outcome.status, 'promoted', JSON.stringify(outcome));
     t.diagnostic(outcome.reason);
     assert.ok(outcome.champion.averagePrecision < 0.3, `the autoencoder alone misses it (AP ${outcome.champion.averagePrecision})`);
@@ -121,7 +124,7 @@ describe('trainer: labels train a supervised head, gated against the champion', 
         db.pool,
         { championRow, champion, head: worse, holdout: examples.slice(cut), holdoutAnomalies: anomalies.slice(cut), training: { source: 'test' } },
         config.policy,
-        DEFAULT_HEAD_TRAINING,
+        config.trainer.head,
         'trainer-test',
       );
       assert.equal(outcome.status, 'rejected');
@@ -136,9 +139,45 @@ describe('trainer: labels train a supervised head, gated against the champion', 
     }
   });
 
+  it('as a service: labels on the topic lead to a gated, announced champion within seconds', async (t) => {
+    const { db, config, kafka, producer } = fixture;
+    const trainerConfig = { ...config, trainer: { ...config.trainer, debounceMs: 200, head: { ...config.trainer.head, margin: 1 } } };
+    const trainer = createLabelTrainer({ config: trainerConfig, kafka, pool: db.pool, producer, logger: testLogger, actor: 'trainer-service-test' });
+    const outcomes: TrainingOutcome[] = [];
+    trainer.events.on('outcome', (outcome) => outcomes.push(outcome));
+    await trainer.start();
+    try {
+      await waitFor('the start-up round', async () => outcomes.length >= 1, 60_000, 50);
+      const before = (await findChampion(db.pool))!.id;
+      // More labels, published on the topic through the outbox as the review service does.
+      const unlabelled = await db.pool.query<{ transaction_id: string }>(
+        `SELECT transaction_id FROM decisions d WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.transaction_id = d.transaction_id) ORDER BY event_time LIMIT 200`,
+      );
+      await withTransaction(db.pool, async (client) => {
+        for (const { transaction_id: id } of unlabelled.rows) {
+          await recordLabel(client, { transactionId: id, label: fraudIds.has(id) ? 'fraud' : 'legit', analyst: 'ben', source: 'review' });
+        }
+      });
+      const started = Date.now();
+      const seen = outcomes.length;
+      await createLabelOutbox({ pool: db.pool, producer, topic: config.topics.labels, logger: testLogger }).flush();
+      await waitFor('a round triggered by the labels', async () => outcomes.length > seen, 60_000, 50);
+      const outcome = outcomes[outcomes.length - 1]!;
+      t.diagnostic(`labels to ${outcome.status} in ${Date.now() - started} ms`);
+      assert.equal(outcome.status, 'promoted', JSON.stringify(outcome));
+      assert.ok(Date.now() - started < 20_000, 'within seconds of the labels');
+      const champion = (await findChampion(db.pool))!;
+      assert.notEqual(champion.id, before);
+      const announced = (await readAllCommitted(kafka, config.topics['model-updates'])).map((m) => JSON.parse(m.value!.toString()) as { id: string });
+      assert.equal(announced.at(-1)?.id, champion.id, 'the promotion is announced to scorers');
+    } finally {
+      await trainer.stop();
+    }
+  });
+
   it('waits for enough labels rather than training on a handful', async () => {
     const { db, config } = fixture;
-    const outcome = await trainHeadCandidate(db.pool, config.policy, { ...DEFAULT_HEAD_TRAINING, minLabels: 1_000_000 }, 'trainer-test', testLogger);
+    const outcome = await trainHeadCandidate(db.pool, config.policy, { ...config.trainer.head, minLabels: 1_000_000 }, 'trainer-test', testLogger);
     assert.equal(outcome.status, 'skipped');
     assert.match(outcome.status === 'skipped' ? outcome.reason : '', /need 1000000/);
   });

@@ -9,6 +9,7 @@ import { scoreCommand } from './score.ts';
 import { simulateCommand } from './simulate.ts';
 import { topicsCommand } from './topics.ts';
 import { trainCommand } from './train.ts';
+import { trainerCommand } from './trainer.ts';
 import { usersCommand } from './users.ts';
 
 export const COMMANDS: Record<string, Command> = {
@@ -20,6 +21,7 @@ export const COMMANDS: Record<string, Command> = {
   decisions: decisionsCommand,
   evaluate: evaluateCommand,
   train: trainCommand,
+  trainer: trainerCommand,
   models: modelsCommand,
   review: reviewCommand,
   users: usersCommand,
