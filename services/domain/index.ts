@@ -1,6 +1,6 @@
 import type { DeadLetter } from './dead-letter.ts';
 import type { Decision } from './decision.ts';
-import type { Label } from './label.ts';
+import type { ChargebackMessage, Label } from './label.ts';
 import type { ModelVersion } from './model-version.ts';
 import type { Transaction } from './transaction.ts';
 
@@ -20,6 +20,7 @@ export interface TopicPayloads {
   'transactions.dlq': DeadLetter;
   decisions: Decision;
   labels: Label;
+  chargebacks: ChargebackMessage;
   'model-updates': ModelVersion;
 }
 export type TopicName = keyof TopicPayloads;
@@ -28,5 +29,6 @@ export const TOPIC_NAMES: readonly TopicName[] = [
   'transactions.dlq',
   'decisions',
   'labels',
+  'chargebacks',
   'model-updates',
 ];

@@ -24,3 +24,15 @@ export const LabelSchema = z.object({
   corrects: z.number().int().positive().optional(),
 });
 export type Label = z.infer<typeof LabelSchema>;
+
+/**
+ * A delayed label as the issuer's feed sends it on the `chargebacks` topic: usually fraud, reported
+ * days after the transaction. The trainer records it as a label with source `chargeback`.
+ */
+export const ChargebackMessageSchema = z.object({
+  transactionId: Identifier,
+  label: LabelValue.default('fraud'),
+  reportedAt: z.iso.datetime({ offset: true }),
+  reasonCode: z.string().min(1).max(64).optional(),
+});
+export type ChargebackMessage = z.infer<typeof ChargebackMessageSchema>;

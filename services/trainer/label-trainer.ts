@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Batch, Consumer, Kafka, Producer } from 'kafkajs';
+import type { z } from 'zod';
 import type pg from 'pg';
-import { LabelSchema, parseMessage } from '../domain/index.ts';
+import { ChargebackMessageSchema, LabelSchema, parseMessage } from '../domain/index.ts';
+import { recordChargebacks } from '../labels/import-chargebacks.ts';
+import { createLabelOutbox } from '../labels/label-outbox.ts';
 import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import { announceChampion } from '../registry/announce-champion.ts';
@@ -25,12 +28,18 @@ export interface LabelTrainer {
   readonly events: EventEmitter<{ outcome: [TrainingOutcome]; failed: [Error] }>;
 }
 
+/** How often the trainer publishes labels it recorded (from chargebacks) that are still in the outbox. */
+const OUTBOX_INTERVAL_MS = 2000;
+
 /**
  * The online half of the feedback loop. Labels on the `labels` topic are the trigger: a few seconds
  * after the last one (the debounce, so a burst of labels makes one round), a round trains a head on
  * every label in Postgres, gates it against the champion, and announces a promotion so scorers swap
  * to it. Postgres is the source of the labels, so a label whose topic copy was late or lost still
  * trains the next round, and a restarted trainer starts with a round of its own.
+ *
+ * Chargebacks arriving on the `chargebacks` topic are recorded here as labels with source
+ * `chargeback` (once each, however often the topic delivers them) and trigger a round too.
  */
 export function createLabelTrainer(deps: LabelTrainerDeps): LabelTrainer {
   const { config, pool } = deps;
@@ -41,6 +50,7 @@ export function createLabelTrainer(deps: LabelTrainerDeps): LabelTrainer {
   let round: Promise<void> | null = null;
   let pending = false;
   let stopped = false;
+  const outbox = createLabelOutbox({ pool, producer: deps.producer, topic: config.topics.labels, logger });
 
   async function train(): Promise<void> {
     const outcome = await trainHeadCandidate(pool, config.policy, config.trainer.head, deps.actor, logger);
@@ -72,6 +82,14 @@ export function createLabelTrainer(deps: LabelTrainerDeps): LabelTrainer {
       });
   }
 
+  function validMessages<T extends z.ZodType>(schema: T, batch: Batch): Array<z.infer<T>> {
+    return batch.messages.flatMap((message) => {
+      const parsed = parseMessage(schema, message.value);
+      if (parsed === null) logger.error({ topic: batch.topic, partition: batch.partition, offset: message.offset }, 'skipping a malformed record');
+      return parsed === null ? [] : [parsed];
+    });
+  }
+
   function requestTraining(): void {
     if (stopped) return;
     clearTimeout(timer);
@@ -84,23 +102,34 @@ export function createLabelTrainer(deps: LabelTrainerDeps): LabelTrainer {
     async start() {
       consumer = deps.kafka.consumer({ groupId: config.trainer.groupId });
       await consumer.connect();
-      await consumer.subscribe({ topic: config.topics.labels, fromBeginning: true });
+      await consumer.subscribe({ topics: [config.topics.labels, config.topics.chargebacks], fromBeginning: true });
       await consumer.run({
         eachBatch: async ({ batch }) => {
-          const valid = batch.messages.filter((message) => {
-            const ok = parseMessage(LabelSchema, message.value) !== null;
-            if (!ok) logger.warn({ partition: batch.partition, offset: message.offset }, 'ignoring a malformed record on the labels topic');
-            return ok;
-          });
-          if (valid.length > 0) requestTraining();
+          if (batch.topic !== config.topics.chargebacks) {
+            if (validMessages(LabelSchema, batch).length > 0) requestTraining();
+            return;
+          }
+          const chargebacks = validMessages(ChargebackMessageSchema, batch).map((message) => ({
+            transactionId: message.transactionId,
+            label: message.label,
+            knownAt: new Date(message.reportedAt),
+            reasonCode: message.reasonCode,
+          }));
+          if (chargebacks.length === 0) return;
+          const counts = await recordChargebacks(pool, chargebacks, 'chargebacks-topic');
+          logger.info({ ...counts, partition: batch.partition }, 'chargebacks recorded');
+          await outbox.flush().catch((error: unknown) => logger.warn({ err: error }, 'label outbox: publish failed; will retry'));
+          requestTraining();
         },
       });
+      outbox.start(OUTBOX_INTERVAL_MS);
       requestTraining();
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await consumer?.disconnect();
+      await outbox.stop();
       await round;
     },
   };

@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { decisionsCommand } from './decisions.ts';
 import { evaluateCommand } from './evaluate.ts';
+import { labelsCommand } from './labels.ts';
 import { migrateCommand } from './migrate.ts';
 import { modelsCommand } from './models.ts';
 import { reviewCommand } from './review.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   trainer: trainerCommand,
   models: modelsCommand,
+  labels: labelsCommand,
   review: reviewCommand,
   users: usersCommand,
 };
