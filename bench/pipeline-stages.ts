@@ -19,7 +19,7 @@ const simulator = createSimulator({ seed: 7, accounts, merchants: 1000, startMs:
 const transactions = simulator.take(count).map(({ transaction }) => transaction);
 const buffers = transactions.map((tx) => Buffer.from(JSON.stringify(tx)));
 const limits = { maxMessageBytes: 65_536, maxFutureSkewMs: 86_400_000, earliestTimestampMs: 0 };
-const policy = { priorFraudRate: 0.01, confidenceThreshold: 0.6, anomalyWeight: 1.5 };
+const policy = { priorFraudRate: 0.01, confidenceThreshold: 0.6, anomalyWeight: 1.5, approveCeiling: 0.25 };
 const ruleSet = await loadRuleSet('rules');
 const evaluate = createRuleEvaluator(ruleSet);
 

@@ -45,7 +45,7 @@ export const DecisionSchema = z.object({
   probability: z.number().min(0).max(1),
   confidence: z.number().min(0).max(1),
   /** Why the action was taken: a rule that decided outright, or the confidence threshold. */
-  decidedBy: z.enum(['block_rule', 'allow_rule', 'review_rule', 'threshold']),
+  decidedBy: z.enum(['block_rule', 'allow_rule', 'review_rule', 'threshold', 'approve_ceiling']),
   anomaly: AnomalySchema.nullable(),
   ruleHits: z.array(RuleHitSchema),
   evidence: z.array(EvidenceSchema),

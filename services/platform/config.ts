@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { TOPIC_NAMES, type TopicName } from '../domain/index.ts';
 import type { PolicyConfig } from '../policy/decide.ts';
+import type { ReviewBudgetConfig } from '../policy/review-budget.ts';
 import type { HeadTrainingConfig } from '../trainer/head-candidate.ts';
 
 const integer = (fallback: number, min: number, max: number) =>
@@ -55,6 +56,10 @@ const EnvSchema = z.object({
   LOUPE_PRIOR_FRAUD_RATE: z.coerce.number().gt(0).lt(1).default(0.01),
   LOUPE_CONFIDENCE_THRESHOLD: fraction(0.6),
   LOUPE_ANOMALY_WEIGHT: number(1.5),
+  LOUPE_APPROVE_CEILING: z.coerce.number().gt(0).max(1).default(0.25),
+  LOUPE_REVIEW_CAPACITY_PER_HOUR: z.coerce.number().min(0).default(0),
+  LOUPE_THRESHOLD_MIN: fraction(0.05),
+  LOUPE_THRESHOLD_MAX: fraction(0.95),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -82,6 +87,8 @@ export interface Config {
   trainer: { groupId: string; debounceMs: number; head: HeadTrainingConfig };
   limits: { maxMessageBytes: number; maxFutureSkewMs: number; earliestTimestampMs: number };
   policy: PolicyConfig;
+  /** When set, each scorer moves the confidence threshold to hold reviews near the analysts' capacity. */
+  reviewBudget: ReviewBudgetConfig | null;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -146,7 +153,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       priorFraudRate: e.LOUPE_PRIOR_FRAUD_RATE,
       confidenceThreshold: e.LOUPE_CONFIDENCE_THRESHOLD,
       anomalyWeight: e.LOUPE_ANOMALY_WEIGHT,
+      approveCeiling: e.LOUPE_APPROVE_CEILING,
     },
+    reviewBudget:
+      e.LOUPE_REVIEW_CAPACITY_PER_HOUR > 0
+        ? { capacityPerHour: e.LOUPE_REVIEW_CAPACITY_PER_HOUR, minThreshold: e.LOUPE_THRESHOLD_MIN, maxThreshold: e.LOUPE_THRESHOLD_MAX }
+        : null,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -8,6 +8,11 @@ export interface PolicyConfig {
   confidenceThreshold: number;
   /** Log-odds added per decade of anomaly tail probability, measured from the median. */
   anomalyWeight: number;
+  /**
+   * Never approve automatically at or above this fraud probability, whatever the threshold: such an
+   * item goes to review. It bounds what a low threshold (set by the review budget) can let through.
+   */
+  approveCeiling: number;
 }
 
 export interface PolicyInput {
@@ -25,12 +30,12 @@ export interface PolicyInput {
 export type PolicyOutcome = Pick<Decision, 'action' | 'probability' | 'confidence' | 'decidedBy' | 'evidence'>;
 
 /** Bump when this file changes what a given input decides, so stored decisions name the code that made them. */
-const POLICY_REVISION = 1;
+const POLICY_REVISION = 2;
 
 /** Identifies the policy code and its parameters; recorded on every decision so it can be replayed. */
 export function policyVersion(policy: PolicyConfig): string {
   const digest = createHash('sha256')
-    .update(JSON.stringify([policy.priorFraudRate, policy.confidenceThreshold, policy.anomalyWeight]))
+    .update(JSON.stringify([policy.priorFraudRate, policy.confidenceThreshold, policy.anomalyWeight, policy.approveCeiling]))
     .digest('hex');
   return `policy-${POLICY_REVISION}-${digest.slice(0, 12)}`;
 }
@@ -92,5 +97,6 @@ export function decide(input: PolicyInput, policy: PolicyConfig): PolicyOutcome 
   if (has('allow')) return outcome('approve', 'allow_rule', 1);
   if (has('review')) return outcome('review', 'review_rule', confidence);
   if (confidence < policy.confidenceThreshold) return outcome('review', 'threshold', confidence);
+  if (probability < 0.5 && probability >= policy.approveCeiling) return outcome('review', 'approve_ceiling', confidence);
   return outcome(probability >= 0.5 ? 'decline' : 'approve', 'threshold', confidence);
 }

@@ -6,7 +6,8 @@ import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import { withTransaction } from '../platform/postgres.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
-import { policyVersion } from '../policy/decide.ts';
+import { type PolicyConfig, policyVersion } from '../policy/decide.ts';
+import { createReviewBudget, type ReviewBudget } from '../policy/review-budget.ts';
 import { createModelSlot } from './model-slot.ts';
 import { recordPolicyVersion } from './policy-store.ts';
 import { createRuleEvaluator, type RuleEvaluator } from '../rules/evaluate.ts';
@@ -19,7 +20,7 @@ import { publishBatch } from './publish-batch.ts';
 import { parseRecords, scoreBatch, type SourceRecord, validTransactions } from './score-batch.ts';
 
 export interface ScorerDeps {
-  config: Pick<Config, 'topics' | 'scorer' | 'rulesDir' | 'limits' | 'policy'>;
+  config: Pick<Config, 'topics' | 'scorer' | 'rulesDir' | 'limits' | 'policy' | 'reviewBudget'> & { kafka: Pick<Config['kafka'], 'partitions'> };
   kafka: Kafka;
   pool: pg.Pool;
   logger: Logger;
@@ -123,7 +124,12 @@ export function createScorer(deps: ScorerDeps): Scorer {
   const nowMs = deps.nowMs ?? Date.now;
   const events = new EventEmitter<ScorerEvents>();
   const inputTopic = config.topics.transactions;
-  const currentPolicyVersion = policyVersion(config.policy);
+  const basePolicyVersion = policyVersion(config.policy);
+  const recordedPolicies = new Set<string>();
+  // With a review budget, each partition has its own controller and threshold: partitions of a
+  // backlog progress through event time at different speeds, and each carries 1/partitions of the
+  // traffic and so of the analysts' capacity.
+  const budgets = new Map<number, { budget: ReviewBudget; policy: PolicyConfig; version: string }>();
   const producers = new PartitionProducers(kafka, `${config.scorer.groupId}-tx`);
   // Partitions whose last batch failed: the Kafka commit may have succeeded even so (a lost reply),
   // so their next batch first asks the broker where the group's committed offset really is.
@@ -140,7 +146,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
     state: 'idle',
     instanceId: config.scorer.instanceId,
     rulesVersion: null,
-    policyVersion: currentPolicyVersion,
+    policyVersion: basePolicyVersion,
     modelVersion: models.current()?.version ?? null,
     backend: deps.backend ?? null,
     assignedPartitions: [],
@@ -216,11 +222,12 @@ export function createScorer(deps: ScorerDeps): Scorer {
       findStoredDecisions(pool, transactions.map((tx) => tx.id)),
       statesFor(partition, transactions.map((tx) => tx.accountId)),
     ]);
+    const { policy, version: currentPolicyVersion } = await policyFor(partition);
     const model = models.acquire();
     let scored: Awaited<ReturnType<typeof scoreBatch>>;
     try {
       scored = await scoreBatch(parsed, stored, states, {
-        policy: config.policy,
+        policy,
         policyVersion: currentPolicyVersion,
         evaluateRules: active.evaluate,
         rulesVersion: active.ruleSet.version,
@@ -241,12 +248,42 @@ export function createScorer(deps: ScorerDeps): Scorer {
     );
     for (const [accountId, state] of scored.states) states.set(accountId, state);
     await publishBatch(await producers.get(inputTopic, partition), config.topics, config.scorer.groupId, records, scored);
+    const budget = budgets.get(partition)?.budget;
+    for (const { decision, transaction } of scored.decisions) budget?.observe(decision, Date.parse(transaction.timestamp));
     return report(records[0]!.offset, {
       decisions: scored.decisions.length,
       replayed: scored.replayed.length,
       duplicates: scored.duplicates.length,
       deadLetters: scored.deadLetters.length,
     });
+  }
+
+  /**
+   * The policy for the next batch of `partition`: the configured one, or, with a review budget, the
+   * configured one with the threshold where this partition's controller wants it. Each new policy
+   * version is recorded once, so every decision's version can be looked up with its threshold.
+   */
+  async function policyFor(partition: number): Promise<{ policy: PolicyConfig; version: string }> {
+    if (config.reviewBudget === null) return { policy: config.policy, version: basePolicyVersion };
+    let current = budgets.get(partition);
+    if (current === undefined) {
+      current = { budget: createReviewBudget(config.reviewBudget), policy: config.policy, version: basePolicyVersion };
+      budgets.set(partition, current);
+    }
+    const threshold = current.budget.threshold(1 / Math.max(1, config.kafka.partitions));
+    if (threshold !== null && threshold !== current.policy.confidenceThreshold) {
+      const policy = { ...config.policy, confidenceThreshold: threshold };
+      const version = policyVersion(policy);
+      if (!recordedPolicies.has(version)) {
+        await recordPolicyVersion(pool, policy, config.scorer.instanceId);
+        recordedPolicies.add(version);
+      }
+      logger.debug({ partition, from: current.policy.confidenceThreshold, to: threshold, policyVersion: version }, 'review budget moved the confidence threshold');
+      current.policy = policy;
+      current.version = version;
+    }
+    status.policyVersion = current.version;
+    return current;
   }
 
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -361,6 +398,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       if (status.state !== 'idle') throw new Error(`scorer cannot start from state ${status.state}`);
       status.state = 'starting';
       await recordPolicyVersion(pool, config.policy, config.scorer.instanceId);
+      recordedPolicies.add(basePolicyVersion);
       await activateRules(await loadRuleSet(config.rulesDir));
       watcher = watchRuleSet(config.rulesDir, rules!.ruleSet.version, {
         onChange: activateRules,

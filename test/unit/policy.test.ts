@@ -4,7 +4,7 @@ import type { RuleHit } from '../../services/domain/index.ts';
 import { anomalyLogOdds, decide, type PolicyConfig, policyVersion } from '../../services/policy/decide.ts';
 import { reviewPriority } from '../../services/policy/review-priority.ts';
 
-const policy: PolicyConfig = { priorFraudRate: 0.01, confidenceThreshold: 0.6, anomalyWeight: 1.5 };
+const policy: PolicyConfig = { priorFraudRate: 0.01, confidenceThreshold: 0.6, anomalyWeight: 1.5, approveCeiling: 0.25 };
 const signal = (rule: string, weight: number): RuleHit => ({ rule, type: 'signal', reason: rule, weight });
 const hard = (rule: string, type: 'block' | 'allow' | 'review'): RuleHit => ({ rule, type, reason: rule });
 const logit = (p: number) => Math.log(p / (1 - p));

@@ -48,7 +48,7 @@ describe('supervised head', () => {
     assert.equal(quiet.filter((term) => term.source === 'anomaly').length, 0);
     const loud = headEvidence(head, { features: [7, -0.8, 2], anomalyLogOdds: 3, ruleHits: [hit('night-spend')] });
     assert.deepEqual(loud.map((t) => t.source).slice(0, 3), ['model', 'anomaly', 'rule']);
-    const outcome = decide({ ruleHits: [hit('night-spend')], anomalyPercentile: 0.99, head: loud }, { priorFraudRate: 0.01, confidenceThreshold: 0.6, anomalyWeight: 1.5 });
+    const outcome = decide({ ruleHits: [hit('night-spend')], anomalyPercentile: 0.99, head: loud }, { priorFraudRate: 0.01, confidenceThreshold: 0.6, anomalyWeight: 1.5, approveCeiling: 0.25 });
     const logOdds = loud.reduce((sum, term) => sum + term.logOdds, 0);
     assert.ok(Math.abs(outcome.probability - 1 / (1 + Math.exp(-logOdds))) < 1e-12, 'the policy decides from the head terms');
     assert.equal(outcome.action, 'decline');

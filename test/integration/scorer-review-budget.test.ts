@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { loadFeatureSpec } from '../../services/features/load-feature-spec.ts';
+import { loadAnomalyModel, selectBackend } from '../../services/model/index.ts';
+import { createSimulator } from '../../services/simulator/index.ts';
+import { ensureChampion } from '../../services/trainer/bootstrap-champion.ts';
+import { testLogger } from '../helpers/kafka.ts';
+import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
+import { produceTransactions } from '../helpers/transactions.ts';
+
+const HOURS = 12;
+const PER_HOUR = 300;
+const CAPACITY = 8; // about half of what the default threshold (0.6) would send to review here
+
+describe('review budget in the scorer', () => {
+  let fixture: PipelineFixture;
+  before(async () => {
+    fixture = await setUpPipeline({ LOUPE_REVIEW_CAPACITY_PER_HOUR: String(CAPACITY), LOUPE_THRESHOLD_MIN: '0.05', LOUPE_APPROVE_CEILING: '0.25' });
+    await selectBackend('auto');
+  });
+  after(() => fixture.teardown());
+
+  it('holds reviews near the analysts’ capacity and never auto-approves above the ceiling', async (t) => {
+    const { db, config, producer } = fixture;
+    const spec = await loadFeatureSpec('card-default');
+    const champion = await ensureChampion(db.pool, spec, { actor: 'test', count: 3000, logger: testLogger });
+    const simulator = createSimulator({ seed: 21, accounts: 400, merchants: 100, startMs: Date.now() - HOURS * 3_600_000, ratePerSecond: PER_HOUR / 3600, fraudRate: 0.002 });
+    const stream = simulator.take(HOURS * PER_HOUR).map((s) => s.transaction);
+    await produceTransactions(producer, config.topics.transactions, stream);
+    await fixture.scoreAll({ model: loadAnomalyModel(champion), backend: 'test', batchSize: 50 });
+
+    const perHour = await db.pool.query<{ hour: number; reviews: number; total: number }>(
+      `WITH d AS (SELECT action, floor(extract(epoch FROM event_time - (SELECT min(event_time) FROM decisions)) / 3600)::int AS hour FROM decisions)
+       SELECT hour, count(*) FILTER (WHERE action = 'review')::int AS reviews, count(*)::int AS total FROM d GROUP BY hour ORDER BY hour`,
+    );
+    t.diagnostic(`reviews per hour: ${perHour.rows.map((r) => r.reviews).join(', ')}`);
+    const why = await db.pool.query<{ decided_by: string; n: number }>(`SELECT decided_by, count(*)::int AS n FROM decisions WHERE action = 'review' GROUP BY 1`);
+    t.diagnostic(`reviews by cause: ${JSON.stringify(why.rows)}`);
+    // After the first hour (the controller needs traffic to learn from), each hour stays near capacity.
+    const settled = perHour.rows.filter((row) => row.hour >= 1 && row.hour < HOURS);
+    const reviews = settled.reduce((sum, row) => sum + row.reviews, 0);
+    assert.ok(reviews >= 0.5 * CAPACITY * settled.length && reviews <= 1.6 * CAPACITY * settled.length, `${reviews} reviews in ${settled.length} hours, capacity ${CAPACITY}/h`);
+
+    const tooRisky = await db.pool.query(`SELECT 1 FROM decisions WHERE action = 'approve' AND probability >= 0.25`);
+    assert.equal(tooRisky.rowCount, 0, 'nothing at or above the ceiling was approved');
+    const versions = await db.pool.query<{ version: string; threshold: number }>(
+      `SELECT p.version, (p.params->>'confidenceThreshold')::float8 AS threshold FROM policy_versions p
+        WHERE EXISTS (SELECT 1 FROM decisions d WHERE d.policy_version = p.version)`,
+    );
+    assert.ok(versions.rows.length >= 2, 'decisions name the policy version, threshold included, that made them');
+    assert.ok(versions.rows.some((row) => row.threshold < 0.6), 'the threshold moved down from 0.6 to fit the smaller budget');
+  });
+});
