@@ -33,8 +33,8 @@ export interface ChampionWatcher {
  * Keeps a scorer on the registry's champion. An announcement on `model-updates` triggers a check at
  * once; a poll every `pollSeconds` catches an announcement that was never sent. Either way the
  * champion is read from Postgres, the truth, and loaded before the swap, so scoring never waits for
- * a model to load. A champion that cannot be used here (another feature spec, merchant features,
- * a corrupt artifact) is refused with an error in the log and the current model keeps serving.
+ * a model to load. A champion that cannot be used here (another feature spec, a corrupt artifact)
+ * is refused with an error in the log and the current model keeps serving.
  */
 export function createChampionWatcher(deps: ChampionWatcherDeps): ChampionWatcher {
   const logger = deps.logger.child({ component: 'champion-watcher' });
@@ -53,10 +53,6 @@ export function createChampionWatcher(deps: ChampionWatcherDeps): ChampionWatche
         throw new Error(`it uses feature spec ${champion.featureSpecVersion}; this scorer is configured for ${deps.featureSpecVersion} (LOUPE_FEATURE_SPEC)`);
       }
       model = loadAnomalyModel(champion);
-      if (model.featureSpec.merchantHistoryDays > 0) {
-        model.dispose();
-        throw new Error('its feature spec uses merchant features, which the live scorer does not maintain yet');
-      }
     } catch (error) {
       refused = champion.id;
       logger.error({ err: error, modelVersion: champion.id }, 'new champion refused; the current model keeps serving');

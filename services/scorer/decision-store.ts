@@ -3,6 +3,7 @@ import { type AccountState, AccountStateSchema, type Decision } from '../domain/
 import { reviewPriority } from '../policy/review-priority.ts';
 import type { ScoredBatch, StoredDecision } from './score-batch.ts';
 import { appendAudit } from '../platform/audit-log.ts';
+import { countMerchantDays } from './merchant-history-store.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -140,6 +141,7 @@ export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta
         `${rows.length - (inserted.rowCount ?? 0)} of ${rows.length} transactions were decided by another writer`,
       );
     }
+    await countMerchantDays(db, batch.decisions.map(({ transaction }) => transaction));
     const reviews = batch.decisions
       .filter(({ decision }) => decision.action === 'review')
       .map(({ decision, transaction }) => ({

@@ -26,10 +26,6 @@ async function prepareModel(config: Config, pool: pg.Pool, logger: Logger): Prom
   const backend = await selectBackend(config.model.backend);
   logger.info({ backend: backend.name, attempts: backend.attempts }, 'tensorflow backend selected');
   const spec = await loadFeatureSpec(config.model.featureSpec);
-  if (spec.merchantHistoryDays > 0) {
-    // Merchant history needs labels flowing in and state shared across partitions: issue 5.
-    throw new Error(`feature spec ${spec.version} uses merchant-window/merchant-risk features, which the live scorer does not maintain yet; choose a spec without them (LOUPE_FEATURE_SPEC)`);
-  }
   const { bootstrapCsv, bootstrapMapping } = config.model;
   const fromFile = bootstrapCsv === null ? {} : { fromFile: { file: bootstrapCsv, mapping: await loadColumnMapping(bootstrapMapping) } };
   const champion = await ensureChampion(pool, spec, { actor: config.scorer.instanceId, logger, ...fromFile });

@@ -5,6 +5,7 @@ import type { PolicyConfig } from '../policy/decide.ts';
 import { decideWithModel } from '../policy/decide-with-model.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
 import type { RuleEvaluator } from '../rules/evaluate.ts';
+import { addToMerchantRecord, type MerchantRecord, merchantHistoryAt } from '../features/merchant-record.ts';
 
 /** A record as read from the `transactions` topic. */
 export interface SourceRecord {
@@ -63,6 +64,11 @@ export interface ScoringContext {
   rulesVersion: string;
   /** The anomaly model; null in rules-only mode. */
   model: AnomalyModel | null;
+  /**
+   * The batch's merchants' labelled history, when the model's feature spec has merchant features
+   * (services/scorer/merchant-history-store.ts loads it). Updated as the batch proceeds.
+   */
+  merchants?: Map<string, MerchantRecord>;
   nowMs: () => number;
 }
 
@@ -129,7 +135,12 @@ export async function scoreBatch(
     const state = result.states.get(tx.accountId) ?? states.get(tx.accountId) ?? emptyAccountState();
     const facts = deriveFacts(state, tx);
     pending.push({ tx, facts, source, record, ruleHits: await context.evaluateRules(facts) });
-    if (model) model.featureSpec.encode(state, tx, featureRows, (pending.length - 1) * width);
+    if (model) {
+      const record = model.featureSpec.merchantHistoryDays > 0 ? context.merchants?.get(tx.merchantId) : undefined;
+      if (model.featureSpec.merchantHistoryDays > 0 && record === undefined) throw new Error(`merchant history of ${tx.merchantId} was not loaded`);
+      model.featureSpec.encode(state, tx, featureRows, (pending.length - 1) * width, record ? merchantHistoryAt(record, Date.parse(tx.timestamp)) : undefined);
+      if (record) addToMerchantRecord(record, tx);
+    }
     result.states.set(tx.accountId, applyTransaction(state, tx));
   }
 

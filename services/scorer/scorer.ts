@@ -8,6 +8,8 @@ import { withTransaction } from '../platform/postgres.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
 import { type PolicyConfig, policyVersion } from '../policy/decide.ts';
 import { createReviewBudget, type ReviewBudget } from '../policy/review-budget.ts';
+import { utcDay } from '../features/day-buckets.ts';
+import { loadMerchantRecords } from './merchant-history-store.ts';
 import { createModelSlot } from './model-slot.ts';
 import { recordPolicyVersion } from './policy-store.ts';
 import { createRuleEvaluator, type RuleEvaluator } from '../rules/evaluate.ts';
@@ -226,7 +228,17 @@ export function createScorer(deps: ScorerDeps): Scorer {
     const model = models.acquire();
     let scored: Awaited<ReturnType<typeof scoreBatch>>;
     try {
+      const historyDays = model?.featureSpec.merchantHistoryDays ?? 0;
+      const merchants =
+        historyDays > 0
+          ? await loadMerchantRecords(
+              pool,
+              transactions.map((tx) => tx.merchantId),
+              Math.min(...transactions.map((tx) => utcDay(Date.parse(tx.timestamp)))) - historyDays,
+            )
+          : undefined;
       scored = await scoreBatch(parsed, stored, states, {
+        ...(merchants ? { merchants } : {}),
         policy,
         policyVersion: currentPolicyVersion,
         evaluateRules: active.evaluate,
