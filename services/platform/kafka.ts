@@ -76,3 +76,13 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** True when `groupId` has committed offsets up to the end of every partition of `topic`. */
+export async function groupCaughtUp(admin: Admin, groupId: string, topic: string): Promise<boolean> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return ends.every(({ partition, high }) => {
+    const done = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+    return high === '0' || BigInt(done) >= BigInt(high);
+  });
+}

@@ -11,6 +11,8 @@ export interface LabelRequest {
   label: LabelValue;
   note?: string | undefined;
   reasonCode?: string | undefined;
+  /** When the label became known; now unless a replay (the backtest's simulated analyst) says otherwise. */
+  labeledAt?: Date | undefined;
 }
 
 /**

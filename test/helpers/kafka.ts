@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { loadConfig, type Config } from '../../services/platform/config.ts';
-import { createKafka, ensureTopics } from '../../services/platform/kafka.ts';
+import { createKafka, ensureTopics, groupCaughtUp } from '../../services/platform/kafka.ts';
 import { createLogger } from '../../services/platform/logger.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -83,14 +83,7 @@ export async function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic:
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await waitFor(`consumer group ${groupId} to commit to the end of ${topic}`, async () => {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return ends.every(({ partition, high }) => {
-        const done = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-        return high === '0' || BigInt(done) >= BigInt(high);
-      });
-    }, timeoutMs, 100);
+    await waitFor(`consumer group ${groupId} to commit to the end of ${topic}`, () => groupCaughtUp(admin, groupId, topic), timeoutMs, 100);
   } finally {
     await admin.disconnect();
   }

@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { backtestCommand } from './backtest.ts';
 import { decisionsCommand } from './decisions.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { labelsCommand } from './labels.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: Record<string, Command> = {
   rules: rulesCommand,
   decisions: decisionsCommand,
   evaluate: evaluateCommand,
+  backtest: backtestCommand,
   train: trainCommand,
   trainer: trainerCommand,
   models: modelsCommand,
