@@ -113,7 +113,7 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
   const testEnd = testStart + options.testDays * DAY_MS;
   const replayStart = testStart - options.warmupDays * DAY_MS;
   // The offline encoder needs the accounts' history before the training week too.
-  const historyStart = Math.min(replayStart, options.trainStartMs) - (30 + options.spec.merchantHistoryDays) * DAY_MS;
+  const historyStart = Math.min(replayStart, options.trainStartMs) - (30 + Math.max(options.spec.labelHistoryDays.merchant, options.spec.labelHistoryDays.account)) * DAY_MS;
   const iso = (ms: number) => new Date(ms).toISOString();
 
   const runId = randomBytes(4).toString('hex');
@@ -191,11 +191,19 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
     const dayRows: DayRow[] = [];
     let reviewedTotal = 0;
     let promotions = 0;
+    // Ctrl-C stops at the end of the day being replayed, so the run still removes its schema and topics.
+    let interrupted = false;
+    const interrupt = () => {
+      interrupted = true;
+      progress('interrupted: stopping after this day and cleaning up');
+    };
+    process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
     try {
       const replay = records.filter((r) => r.timeMs >= replayStart);
       let cursor = 0;
       let chargebackCursor = 0;
       for (let dayStart = replayStart; dayStart < testEnd; dayStart += DAY_MS) {
+        if (interrupted) throw new Error('backtest interrupted');
         const dayEnd = dayStart + DAY_MS;
         const today: Replayed[] = [];
         while (cursor < replay.length && replay[cursor]!.timeMs < dayEnd) today.push(replay[cursor++]!);
@@ -257,6 +265,7 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
         }
       }
     } finally {
+      process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
       await watcher.stop();
       await scorer.stop();
     }

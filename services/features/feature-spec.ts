@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AccountState, Transaction } from '../domain/index.ts';
 import { dayWindow } from './day-buckets.ts';
-import { delayedMerchantWindow, type MerchantHistory } from './merchant-history.ts';
+import { delayedWindow, type LabelHistories, type LabelHistory } from './label-history.ts';
 
 const CategoricalField = z.enum(['merchantCategory', 'country', 'channel', 'currency']);
 const IdentifierField = z.enum(['accountId', 'merchantId', 'deviceId', 'merchantCategory', 'country']);
 const WINDOWS = { '10m': 600_000, '1h': 3_600_000, '1d': 86_400_000, '7d': 7, '30d': 30 } as const;
 const Window = z.enum(['10m', '1h', '1d', '7d', '30d']);
-const MerchantWindow = z.enum(['1d', '7d', '30d']);
-const MERCHANT_WINDOW_DAYS = { '1d': 1, '7d': 7, '30d': 30 } as const;
+const LabelWindow = z.enum(['1d', '7d', '30d']);
+const LABEL_WINDOW_DAYS = { '1d': 1, '7d': 7, '30d': 30 } as const;
+const LabelDelay = z.number().int().min(0).max(90).default(7);
 
 /**
  * One entry of a feature spec. Each turns (account state before the transaction, transaction) into
@@ -30,9 +31,11 @@ export const FeatureDefSchema = z.discriminatedUnion('kind', [
   /** A pre-engineered number carried in the transaction's `features` (or a CSV column mapped there). */
   z.strictObject({ kind: z.literal('message'), name: z.string().min(1), default: z.number().default(0) }),
   /** The merchant's transactions over a day window ending `delayDays` before this one (log1p). */
-  z.strictObject({ kind: z.literal('merchant-window'), window: MerchantWindow, delayDays: z.number().int().min(0).max(90).default(7) }),
+  z.strictObject({ kind: z.literal('merchant-window'), window: LabelWindow, delayDays: LabelDelay }),
   /** Share of the merchant's transactions in that window later confirmed as fraud: labels-derived. */
-  z.strictObject({ kind: z.literal('merchant-risk'), window: MerchantWindow, delayDays: z.number().int().min(0).max(90).default(7) }),
+  z.strictObject({ kind: z.literal('merchant-risk'), window: LabelWindow, delayDays: LabelDelay }),
+  /** The account's transactions in that window confirmed as fraud (log1p): labels-derived. */
+  z.strictObject({ kind: z.literal('account-fraud'), window: LabelWindow, delayDays: LabelDelay }),
 ]);
 export type FeatureDef = z.infer<typeof FeatureDefSchema>;
 
@@ -48,12 +51,12 @@ export interface CompiledFeatureSpec {
   version: string;
   names: readonly string[];
   /**
-   * Days of merchant history the spec reads (window plus label delay), or 0 when it has no merchant
-   * features. Such a spec needs each transaction's merchant history, with labels, to encode.
+   * Days of labelled merchant and account history the spec reads (window plus label delay), 0 where
+   * it has no such features. A spec with either needs those histories, with labels, to encode.
    */
-  merchantHistoryDays: number;
-  /** Writes the row for `tx` (given its account's state, and merchant history, before it) into `out` at `offset`. */
-  encode(state: AccountState, tx: Transaction, out?: Float32Array, offset?: number, merchant?: MerchantHistory): Float32Array;
+  labelHistoryDays: { merchant: number; account: number };
+  /** Writes the row for `tx` (given its account's state, and label histories, before it) into `out` at `offset`. */
+  encode(state: AccountState, tx: Transaction, out?: Float32Array, offset?: number, histories?: LabelHistories): Float32Array;
 }
 
 // Accounts with no earlier transaction: treat the gap as a month, the longest window we look at.
@@ -97,12 +100,13 @@ function windowTotals(state: AccountState, tx: Transaction, window: keyof typeof
 
 type Encoder = {
   names: string[];
-  write(state: AccountState, tx: Transaction, out: Float32Array, at: number, merchant: MerchantHistory | undefined): void;
+  write(state: AccountState, tx: Transaction, out: Float32Array, at: number, histories: LabelHistories | undefined): void;
 };
 
-function merchantHistoryOf(merchant: MerchantHistory | undefined, tx: Transaction): MerchantHistory {
-  if (merchant === undefined) throw new Error(`transaction ${tx.id}: this feature spec needs the merchant's history, and none was given`);
-  return merchant;
+function historyOf(histories: LabelHistories | undefined, of: keyof LabelHistories, tx: Transaction): LabelHistory {
+  const history = histories?.[of];
+  if (history === undefined) throw new Error(`transaction ${tx.id}: this feature spec needs the ${of}'s labelled history, and none was given`);
+  return history;
 }
 
 function encoderFor(def: FeatureDef): Encoder {
@@ -181,12 +185,21 @@ function encoderFor(def: FeatureDef): Encoder {
       return { names: [def.name], write: (_s, tx, out, at) => void (out[at] = tx.features?.[def.name] ?? def.default) };
     case 'merchant-window':
     case 'merchant-risk': {
-      const windowDays = MERCHANT_WINDOW_DAYS[def.window];
+      const windowDays = LABEL_WINDOW_DAYS[def.window];
       return {
         names: [`merchant_${def.kind === 'merchant-window' ? 'count' : 'risk'}_${def.window}_delay${def.delayDays}d`],
-        write: (_s, tx, out, at, merchant) => {
-          const { count, frauds } = delayedMerchantWindow(merchantHistoryOf(merchant, tx), Date.parse(tx.timestamp), windowDays, def.delayDays);
+        write: (_s, tx, out, at, histories) => {
+          const { count, frauds } = delayedWindow(historyOf(histories, 'merchant', tx), Date.parse(tx.timestamp), windowDays, def.delayDays);
           out[at] = def.kind === 'merchant-window' ? Math.log1p(count) : count === 0 ? 0 : frauds / count;
+        },
+      };
+    }
+    case 'account-fraud': {
+      const windowDays = LABEL_WINDOW_DAYS[def.window];
+      return {
+        names: [`account_frauds_${def.window}_delay${def.delayDays}d`],
+        write: (_s, tx, out, at, histories) => {
+          out[at] = Math.log1p(delayedWindow(historyOf(histories, 'account', tx), Date.parse(tx.timestamp), windowDays, def.delayDays).frauds);
         },
       };
     }
@@ -209,17 +222,23 @@ export function compileFeatureSpec(input: unknown): CompiledFeatureSpec {
     size += encoder.names.length;
   }
   if (new Set(names).size !== names.length) throw new Error(`feature spec "${spec.name}" produces duplicate feature names`);
-  const merchantHistoryDays = Math.max(
-    0,
-    ...spec.features.map((def) => (def.kind === 'merchant-window' || def.kind === 'merchant-risk' ? MERCHANT_WINDOW_DAYS[def.window] + def.delayDays + 1 : 0)),
-  );
+  const daysOf = (of: 'merchant' | 'account') =>
+    Math.max(
+      0,
+      ...spec.features.map((def) =>
+        (of === 'merchant' && (def.kind === 'merchant-window' || def.kind === 'merchant-risk')) || (of === 'account' && def.kind === 'account-fraud')
+          ? LABEL_WINDOW_DAYS[def.window] + def.delayDays + 1
+          : 0,
+      ),
+    );
+  const labelHistoryDays = { merchant: daysOf('merchant'), account: daysOf('account') };
   return {
     spec,
     version: featureSpecVersion(spec),
     names,
-    merchantHistoryDays,
-    encode(state, tx, out = new Float32Array(size), offset = 0, merchant = undefined) {
-      encoders.forEach((encoder, i) => encoder.write(state, tx, out, offset + offsets[i]!, merchant));
+    labelHistoryDays,
+    encode(state, tx, out = new Float32Array(size), offset = 0, histories = undefined) {
+      encoders.forEach((encoder, i) => encoder.write(state, tx, out, offset + offsets[i]!, histories));
       return out;
     },
   };

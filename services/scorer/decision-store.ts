@@ -3,7 +3,7 @@ import { type AccountState, AccountStateSchema, type Decision } from '../domain/
 import { reviewPriority } from '../policy/review-priority.ts';
 import type { ScoredBatch, StoredDecision } from './score-batch.ts';
 import { appendAudit } from '../platform/audit-log.ts';
-import { countMerchantDays } from './merchant-history-store.ts';
+import { countMerchantDays } from './label-history-store.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 

@@ -5,7 +5,7 @@ import type { PolicyConfig } from '../policy/decide.ts';
 import { decideWithModel } from '../policy/decide-with-model.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
 import type { RuleEvaluator } from '../rules/evaluate.ts';
-import { addToMerchantRecord, type MerchantRecord, merchantHistoryAt } from '../features/merchant-record.ts';
+import { addToRecord, historyAt, type LabelRecord } from '../features/label-record.ts';
 
 /** A record as read from the `transactions` topic. */
 export interface SourceRecord {
@@ -65,10 +65,11 @@ export interface ScoringContext {
   /** The anomaly model; null in rules-only mode. */
   model: AnomalyModel | null;
   /**
-   * The batch's merchants' labelled history, when the model's feature spec has merchant features
-   * (services/scorer/merchant-history-store.ts loads it). Updated as the batch proceeds.
+   * The labelled history of the batch's merchants and accounts, when the model's feature spec has
+   * label-derived features (services/scorer/label-history-store.ts loads it). The merchants' day
+   * counts are updated as the batch proceeds.
    */
-  merchants?: Map<string, MerchantRecord>;
+  labelRecords?: { merchants: Map<string, LabelRecord>; accounts: Map<string, LabelRecord> };
   nowMs: () => number;
 }
 
@@ -136,10 +137,16 @@ export async function scoreBatch(
     const facts = deriveFacts(state, tx);
     pending.push({ tx, facts, source, record, ruleHits: await context.evaluateRules(facts) });
     if (model) {
-      const record = model.featureSpec.merchantHistoryDays > 0 ? context.merchants?.get(tx.merchantId) : undefined;
-      if (model.featureSpec.merchantHistoryDays > 0 && record === undefined) throw new Error(`merchant history of ${tx.merchantId} was not loaded`);
-      model.featureSpec.encode(state, tx, featureRows, (pending.length - 1) * width, record ? merchantHistoryAt(record, Date.parse(tx.timestamp)) : undefined);
-      if (record) addToMerchantRecord(record, tx);
+      const { merchant: merchantDays, account: accountDays } = model.featureSpec.labelHistoryDays;
+      const merchant = merchantDays > 0 ? context.labelRecords?.merchants.get(tx.merchantId) : undefined;
+      const account = accountDays > 0 ? context.labelRecords?.accounts.get(tx.accountId) : undefined;
+      if ((merchantDays > 0 && merchant === undefined) || (accountDays > 0 && account === undefined)) {
+        throw new Error(`labelled history of transaction ${tx.id}'s merchant or account was not loaded`);
+      }
+      const atMs = Date.parse(tx.timestamp);
+      const histories = merchant || account ? { merchant: merchant && historyAt(merchant, atMs), account: account && historyAt(account, atMs) } : undefined;
+      model.featureSpec.encode(state, tx, featureRows, (pending.length - 1) * width, histories);
+      if (merchant) addToRecord(merchant, tx);
     }
     result.states.set(tx.accountId, applyTransaction(state, tx));
   }

@@ -9,7 +9,7 @@ import type { AnomalyModel } from '../model/anomaly-model.ts';
 import { type PolicyConfig, policyVersion } from '../policy/decide.ts';
 import { createReviewBudget, type ReviewBudget } from '../policy/review-budget.ts';
 import { utcDay } from '../features/day-buckets.ts';
-import { loadMerchantRecords } from './merchant-history-store.ts';
+import { loadLabelRecords } from './label-history-store.ts';
 import { createModelSlot } from './model-slot.ts';
 import { recordPolicyVersion } from './policy-store.ts';
 import { createRuleEvaluator, type RuleEvaluator } from '../rules/evaluate.ts';
@@ -228,17 +228,17 @@ export function createScorer(deps: ScorerDeps): Scorer {
     const model = models.acquire();
     let scored: Awaited<ReturnType<typeof scoreBatch>>;
     try {
-      const historyDays = model?.featureSpec.merchantHistoryDays ?? 0;
-      const merchants =
-        historyDays > 0
-          ? await loadMerchantRecords(
-              pool,
-              transactions.map((tx) => tx.merchantId),
-              Math.min(...transactions.map((tx) => utcDay(Date.parse(tx.timestamp)))) - historyDays,
-            )
+      const historyDays = model?.featureSpec.labelHistoryDays ?? { merchant: 0, account: 0 };
+      const firstDay = Math.min(...transactions.map((tx) => utcDay(Date.parse(tx.timestamp))));
+      const labelRecords =
+        historyDays.merchant > 0 || historyDays.account > 0
+          ? {
+              merchants: await loadLabelRecords(pool, 'merchant', historyDays.merchant > 0 ? transactions.map((tx) => tx.merchantId) : [], firstDay - historyDays.merchant),
+              accounts: await loadLabelRecords(pool, 'account', historyDays.account > 0 ? transactions.map((tx) => tx.accountId) : [], firstDay - historyDays.account),
+            }
           : undefined;
       scored = await scoreBatch(parsed, stored, states, {
-        ...(merchants ? { merchants } : {}),
+        ...(labelRecords ? { labelRecords } : {}),
         policy,
         policyVersion: currentPolicyVersion,
         evaluateRules: active.evaluate,

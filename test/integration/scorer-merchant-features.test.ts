@@ -15,8 +15,10 @@ const spec = compileFeatureSpec({
     { kind: 'merchant-window', window: '7d', delayDays: 0 },
     { kind: 'merchant-risk', window: '7d', delayDays: 0 },
     { kind: 'merchant-risk', window: '7d', delayDays: 1 },
+    { kind: 'account-fraud', window: '7d', delayDays: 0 },
   ],
 });
+const ACCOUNT_FRAUDS = spec.names.indexOf('account_frauds_7d_delay0d');
 const RISK_NOW = spec.names.indexOf('merchant_risk_7d_delay0d');
 const RISK_DELAYED = spec.names.indexOf('merchant_risk_7d_delay1d');
 
@@ -46,9 +48,10 @@ const tx = (merchantId: string, timestamp: string, accountId = `acct-${seq % 7}`
   channel: 'card_present',
 });
 
-describe('label-derived merchant features in the live scorer', () => {
+describe('label-derived merchant and account features in the live scorer', () => {
   let fixture: PipelineFixture;
   const history: TransactionInput[] = [];
+  let frauds: TransactionInput[] = [];
   before(async () => {
     fixture = await setUpPipeline({ LOUPE_EARLIEST_TIMESTAMP: '2026-01-01T00:00:00Z' });
     // Two days of traffic at two merchants, from seven accounts (so from both partitions).
@@ -61,8 +64,9 @@ describe('label-derived merchant features in the live scorer', () => {
     // Analysts confirm four of shop-a's day-1 transactions as fraud at 18:00 that day; one of them
     // is corrected to legitimate on day 3 at 06:00.
     const dayOneShopA = history.filter((t) => t.merchantId === 'shop-a' && t.timestamp.startsWith(at(1, 0).slice(0, 10)));
+    frauds = dayOneShopA.slice(0, 4);
     await withTransaction(fixture.db.pool, async (client) => {
-      for (const t of dayOneShopA.slice(0, 4)) {
+      for (const t of frauds) {
         await recordLabel(client, { transactionId: t.id, label: 'fraud', analyst: 'ana', source: 'review', labeledAt: new Date(at(1, 18)) });
       }
       await recordLabel(client, { transactionId: dayOneShopA[0]!.id, label: 'legit', analyst: 'lea', source: 'review', labeledAt: new Date(at(3, 6)) });
@@ -99,6 +103,17 @@ describe('label-derived merchant features in the live scorer', () => {
     close(later[RISK_DELAYED]!, 0, 'the window ending a day earlier holds day 0 only, which had no fraud');
     const elsewhere = await featuresOf(tx('shop-b', at(1, 20)));
     assert.equal(elsewhere[RISK_NOW], 0, 'frauds at one merchant say nothing about another');
+  });
+
+  it('counts an account’s confirmed frauds from when they became known', async () => {
+    const account = frauds[1]!.accountId;
+    const expected = frauds.slice(1).filter((t) => t.accountId === account).length + (frauds[0]!.accountId === account ? 1 : 0);
+    const before = await featuresOf(tx('shop-b', at(1, 16), account));
+    assert.equal(before[ACCOUNT_FRAUDS], 0, 'not known at 16:00');
+    const after = await featuresOf(tx('shop-b', at(1, 22), account));
+    close(Math.expm1(after[ACCOUNT_FRAUDS]!), expected, 'frauds of this account known by 22:00');
+    const clean = history.find((t) => !frauds.some((f) => f.accountId === t.accountId))!.accountId;
+    assert.equal((await featuresOf(tx('shop-b', at(1, 23), clean)))[ACCOUNT_FRAUDS], 0, 'another account sees none');
   });
 
   it('applies a correction from when it became known', async () => {

@@ -153,10 +153,28 @@ describe('merchant features', () => {
 
   it('needs labels and merchant history, and says so', async () => {
     const { createRowEncoder } = await import('../../services/features/row-encoder.ts');
-    assert.equal(spec.merchantHistoryDays, 15);
+    assert.deepEqual(spec.labelHistoryDays, { merchant: 15, account: 0 });
     assert.throws(() => createRowEncoder(spec).push(tx(0)), /needs its label/);
-    assert.throws(() => spec.encode(emptyAccountState(), tx(0)), /needs the merchant's history/);
-    assert.equal(compileFeatureSpec({ name: 'plain', features: [{ kind: 'log-amount' }] }).merchantHistoryDays, 0);
+    assert.throws(() => spec.encode(emptyAccountState(), tx(0)), /needs the merchant's labelled history/);
+    assert.deepEqual(compileFeatureSpec({ name: 'plain', features: [{ kind: 'log-amount' }] }).labelHistoryDays, { merchant: 0, account: 0 });
+  });
+
+  it('counts an account\'s confirmed frauds once the delay has passed, apart from other accounts', async () => {
+    const { createRowEncoder } = await import('../../services/features/row-encoder.ts');
+    const accountSpec = compileFeatureSpec({ name: 'account-fraud', features: [{ kind: 'account-fraud', window: '7d', delayDays: 1 }] });
+    assert.deepEqual(accountSpec.labelHistoryDays, { merchant: 0, account: 9 });
+    const encoder = createRowEncoder(accountSpec);
+    encoder.push(tx(0, { accountId: 'stolen' }), 1);
+    encoder.push(tx(1000, { accountId: 'stolen' }), 1);
+    encoder.push(tx(2000, { accountId: 'other' }), 0);
+    const frauds = (accountId: string, days: number) => {
+      const index = encoder.push(tx(days * day, { accountId }), 0);
+      return Math.round(Math.expm1(encoder.rows()[index]!));
+    };
+    assert.equal(frauds('stolen', 0.5), 0, 'the same day: not known yet');
+    assert.equal(frauds('stolen', 1), 2, 'a day later: both known');
+    assert.equal(frauds('other', 1), 0, 'another account sees none of them');
+    assert.equal(frauds('stolen', 9), 0, 'out of the 7-day window');
   });
 
   it('offers the raw amount and the account\'s average amount', () => {

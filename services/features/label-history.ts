@@ -1,26 +1,33 @@
 import { utcDay } from './day-buckets.ts';
 
-/** Transactions and confirmed frauds of one merchant on one UTC day. */
-export interface MerchantDay {
+/** Transactions and confirmed frauds of one merchant (or account) on one UTC day. */
+export interface LabelledDay {
   day: number;
   count: number;
   frauds: number;
 }
 
 /**
- * What the merchant features know about one merchant (a terminal, in the handbook's data): per-day
- * transaction and fraud counts, oldest first. Fraud counts are read only after a label delay, so a
- * feature never uses a label that would not have been known yet when the transaction happened.
- * Owned and updated in place by the encoder that carries it, for speed over millions of rows.
+ * What the label-derived features know about one merchant (a terminal, in the handbook's data) or
+ * one account: per-day transaction and fraud counts, oldest first. Fraud counts are read only after
+ * a label delay, so a feature never uses a label that would not have been known yet when the
+ * transaction happened. Owned and updated in place by the encoder that carries it, for speed over
+ * millions of rows.
  */
-export interface MerchantHistory {
-  days: MerchantDay[];
+export interface LabelHistory {
+  days: LabelledDay[];
 }
 
-export const emptyMerchantHistory = (): MerchantHistory => ({ days: [] });
+/** The histories a transaction's label-derived features read: its merchant's and its account's. */
+export interface LabelHistories {
+  merchant?: LabelHistory | undefined;
+  account?: LabelHistory | undefined;
+}
+
+export const emptyLabelHistory = (): LabelHistory => ({ days: [] });
 
 /** Adds one transaction (and its label) and forgets days older than `keepDays` before it. */
-export function recordMerchantTransaction(history: MerchantHistory, timeMs: number, fraud: boolean, keepDays: number): void {
+export function recordLabelledTransaction(history: LabelHistory, timeMs: number, fraud: boolean, keepDays: number): void {
   const day = utcDay(timeMs);
   const last = history.days[history.days.length - 1];
   if (last !== undefined && last.day === day) {
@@ -39,7 +46,7 @@ export function recordMerchantTransaction(history: MerchantHistory, timeMs: numb
  * Transactions and frauds over the `windowDays` days ending `delayDays` before the day of `timeMs`:
  * as the handbook's terminal features, the window whose labels are known by then.
  */
-export function delayedMerchantWindow(history: MerchantHistory, timeMs: number, windowDays: number, delayDays: number): { count: number; frauds: number } {
+export function delayedWindow(history: LabelHistory, timeMs: number, windowDays: number, delayDays: number): { count: number; frauds: number } {
   const end = utcDay(timeMs) - delayDays;
   let count = 0;
   let frauds = 0;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Transaction } from '../domain/index.ts';
 import { utcDay } from '../features/day-buckets.ts';
-import type { LabelledTransaction, MerchantRecord } from '../features/merchant-record.ts';
+import type { LabelledTransaction, LabelRecord } from '../features/label-record.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -28,31 +28,38 @@ export async function countMerchantDays(db: Queryable, transactions: readonly Tr
   );
 }
 
-/** The merchants' transaction counts from `sinceDay` on, and their labelled transactions of that period. */
-export async function loadMerchantRecords(db: Queryable, merchantIds: readonly string[], sinceDay: number): Promise<Map<string, MerchantRecord>> {
-  const records = new Map<string, MerchantRecord>();
-  const unique = [...new Set(merchantIds)];
+/**
+ * Labelled history of the given merchants (or accounts) from `sinceDay` on: every labelled
+ * transaction with each of its labels and when it became known, and for merchants the transaction
+ * counts per day.
+ */
+export async function loadLabelRecords(db: Queryable, of: 'merchant' | 'account', ids: readonly string[], sinceDay: number): Promise<Map<string, LabelRecord>> {
+  const records = new Map<string, LabelRecord>();
+  const unique = [...new Set(ids)];
   for (const id of unique) records.set(id, { counts: new Map(), labelled: [] });
   if (unique.length === 0) return records;
+  const column = of === 'merchant' ? 'merchant_id' : 'account_id';
   const [counts, labels] = await Promise.all([
-    db.query<{ merchant_id: string; day: number; count: number }>('SELECT merchant_id, day, count FROM merchant_days WHERE merchant_id = ANY($1) AND day >= $2', [unique, sinceDay]),
-    db.query<{ merchant_id: string; transaction_id: string; day: number; known_ms: string; fraud: boolean }>(
-      `SELECT d.merchant_id, d.transaction_id, floor(extract(epoch FROM d.event_time) / 86400)::int AS day,
+    of === 'merchant'
+      ? db.query<{ key: string; day: number; count: number }>('SELECT merchant_id AS key, day, count FROM merchant_days WHERE merchant_id = ANY($1) AND day >= $2', [unique, sinceDay])
+      : { rows: [] },
+    db.query<{ key: string; transaction_id: string; day: number; known_ms: string; fraud: boolean }>(
+      `SELECT d.${column} AS key, d.transaction_id, floor(extract(epoch FROM d.event_time) / 86400)::int AS day,
               (extract(epoch FROM l.labeled_at) * 1000)::bigint AS known_ms, l.label = 'fraud' AS fraud
          FROM decisions d JOIN labels l USING (transaction_id)
-        WHERE d.merchant_id = ANY($1) AND d.event_time >= to_timestamp($2::bigint * 86400)
+        WHERE d.${column} = ANY($1) AND d.event_time >= to_timestamp($2::bigint * 86400)
         ORDER BY d.transaction_id, l.id`,
       [unique, sinceDay],
     ),
   ]);
-  for (const row of counts.rows) records.get(row.merchant_id)!.counts.set(row.day, row.count);
+  for (const row of counts.rows) records.get(row.key)!.counts.set(row.day, row.count);
   let currentId: string | null = null;
   let current: LabelledTransaction = { day: 0, labels: [] };
   for (const row of labels.rows) {
     if (currentId !== row.transaction_id) {
       currentId = row.transaction_id;
       current = { day: row.day, labels: [] };
-      records.get(row.merchant_id)!.labelled.push(current);
+      records.get(row.key)!.labelled.push(current);
     }
     current.labels.push({ knownMs: Number(row.known_ms), fraud: row.fraud });
   }
