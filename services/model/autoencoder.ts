@@ -44,6 +44,11 @@ export interface TrainOptions {
   /** Fraction of the rows, taken from the end, held out for the validation loss (0 ≤ f < 1). */
   validationFraction: number;
   architecture?: Partial<Omit<AutoencoderArchitecture, 'inputSize'>>;
+  /**
+   * Fine-tune this model instead of starting from random weights: its architecture, normalisation
+   * and weights are the starting point (the trainer's periodic refresh on recent traffic).
+   */
+  start?: Autoencoder;
   onEpoch?: (report: EpochReport) => void;
 }
 
@@ -96,17 +101,21 @@ export function buildNetwork(architecture: AutoencoderArchitecture, seed: number
 
 /**
  * Learns the normalisation from the training part of `rows` (n*d, row-major, time order) and
- * trains a fresh network on it. Rows must be finite.
+ * trains a fresh network on it, or, with `options.start`, fine-tunes that model on the rows with
+ * its normalisation kept (so its percentiles stay comparable). Rows must be finite.
  */
 export async function trainAutoencoder(rows: Float32Array, n: number, featureNames: readonly string[], options: TrainOptions): Promise<{ model: Autoencoder; history: TrainingHistory }> {
   const d = featureNames.length;
   checkTrainingInput(rows, n, featureNames, options);
-  const architecture: AutoencoderArchitecture = { ...defaultArchitecture, ...options.architecture, inputSize: d };
+  const { start } = options;
+  if (start && start.featureNames.join(',') !== featureNames.join(',')) throw new Error('fine-tuning needs rows of the same features as the model it starts from');
+  const architecture: AutoencoderArchitecture = start ? start.architecture : { ...defaultArchitecture, ...options.architecture, inputSize: d };
   const nVal = Math.floor(n * options.validationFraction);
   const nTrain = n - nVal;
-  const normalisation = fitNormalisation(rows, nTrain, d);
+  const normalisation = start ? start.normalisation : fitNormalisation(rows, nTrain, d);
   const trainRows = normaliseRows(normalisation, rows.subarray(0, nTrain * d), nTrain);
   const network = buildNetwork(architecture, options.seed);
+  if (start) network.setWeights(start.network.getWeights());
   network.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'meanSquaredError' });
 
   const validation = nVal > 0 ? tf.tensor2d(normaliseRows(normalisation, rows.subarray(nTrain * d, n * d), nVal), [nVal, d]) : undefined;

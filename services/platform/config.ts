@@ -4,6 +4,7 @@ import { TOPIC_NAMES, type TopicName } from '../domain/index.ts';
 import type { PolicyConfig } from '../policy/decide.ts';
 import type { ReviewBudgetConfig } from '../policy/review-budget.ts';
 import type { HeadTrainingConfig } from '../trainer/head-candidate.ts';
+import type { RefreshConfig } from '../trainer/refresh-autoencoder.ts';
 
 const integer = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -52,6 +53,9 @@ const EnvSchema = z.object({
   LOUPE_TRAINER_MARGIN: fraction(0.01),
   LOUPE_TRAINER_PRECISION_K: integer(100, 1, 1_000_000),
   LOUPE_CHARGEBACK_WEIGHT: z.coerce.number().min(0).max(100).default(0.5),
+  LOUPE_TRAINER_REFRESH_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
+  LOUPE_TRAINER_REFRESH_DAYS: integer(7, 1, 365),
+  LOUPE_TRAINER_REFRESH_EPOCHS: integer(3, 1, 1000),
 
   LOUPE_PRIOR_FRAUD_RATE: z.coerce.number().gt(0).lt(1).default(0.01),
   LOUPE_CONFIDENCE_THRESHOLD: fraction(0.6),
@@ -84,7 +88,13 @@ export interface Config {
     pollSeconds: number;
   };
   /** The trainer service: its consumer group, how long it waits for more labels, and the head's gate. */
-  trainer: { groupId: string; debounceMs: number; head: HeadTrainingConfig };
+  trainer: {
+    groupId: string;
+    debounceMs: number;
+    head: HeadTrainingConfig;
+    /** Fine-tuning the autoencoder on recent traffic every `everyHours` (0: never). */
+    refresh: RefreshConfig & { everyHours: number };
+  };
   limits: { maxMessageBytes: number; maxFutureSkewMs: number; earliestTimestampMs: number };
   policy: PolicyConfig;
   /** When set, each scorer moves the confidence threshold to hold reviews near the analysts' capacity. */
@@ -142,6 +152,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         chargebackWeight: e.LOUPE_CHARGEBACK_WEIGHT,
         precisionK: e.LOUPE_TRAINER_PRECISION_K,
         l2: 1,
+      },
+      refresh: {
+        everyHours: e.LOUPE_TRAINER_REFRESH_HOURS,
+        days: e.LOUPE_TRAINER_REFRESH_DAYS,
+        maxRows: 200_000,
+        minRows: 1000,
+        epochs: e.LOUPE_TRAINER_REFRESH_EPOCHS,
+        learningRate: 0.0005,
+        seed: 1,
       },
     },
     limits: {

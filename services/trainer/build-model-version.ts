@@ -56,6 +56,7 @@ export async function buildModelVersion(rows: Float32Array, n: number, spec: Com
     learningRate: options.learningRate,
     validationFraction: options.validationFraction,
     ...(options.architecture ? { architecture: options.architecture } : {}),
+    ...(options.start ? { start: options.start } : {}),
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
   });
   try {

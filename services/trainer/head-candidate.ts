@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Anomaly } from '../domain/index.ts';
 import { type AnomalyModel, loadAnomalyModel } from '../model/anomaly-model.ts';
 import { type SupervisedHead, trainHead } from '../model/supervised-head.ts';
 import { appendAudit } from '../platform/audit-log.ts';
@@ -8,7 +7,7 @@ import type { Logger } from '../platform/logger.ts';
 import { withTransaction } from '../platform/postgres.ts';
 import { anomalyLogOdds, type PolicyConfig } from '../policy/decide.ts';
 import { saveModelVersion } from '../registry/model-queries.ts';
-import { findChampion, type StoredModel } from '../registry/model-store.ts';
+import { findChampion, type NewModelVersion, type StoredModel } from '../registry/model-store.ts';
 import { assessExamples, type CandidateMetrics, candidateMetrics } from './candidate-metrics.ts';
 import { type LabelledExample, loadLabelledExamples } from './labelled-examples.ts';
 import { promotionVerdict } from './promotion-gate.ts';
@@ -33,8 +32,8 @@ export type TrainingOutcome =
   | { status: 'skipped'; reason: string }
   | { status: 'promoted' | 'rejected'; candidateId: string; championId: string; candidate: CandidateMetrics; champion: CandidateMetrics; reason: string };
 
-function candidateId(champion: StoredModel, head: SupervisedHead, at: Date): string {
-  const base = champion.id.replace(/\+head-.*$/, '');
+function candidateId(baseRow: Pick<StoredModel, 'id'>, head: SupervisedHead, at: Date): string {
+  const base = baseRow.id.replace(/\+head-.*$/, '');
   const stamp = at.toISOString().replace(/[-:.]/g, '').slice(0, 18);
   const digest = createHash('sha256').update(JSON.stringify(head)).digest('hex').slice(0, 6);
   return `${base}+head-${stamp}-${digest}`;
@@ -48,9 +47,18 @@ const countFrauds = (examples: readonly LabelledExample[]) => examples.filter((e
  * they became known, is held out: the candidate is judged on labels it has not seen, as it would
  * meet them in production.
  */
-export async function trainHeadCandidate(pool: pg.Pool, policy: PolicyConfig, config: HeadTrainingConfig, actor: string, logger: Logger): Promise<TrainingOutcome> {
+export async function trainHeadCandidate(
+  pool: pg.Pool,
+  policy: PolicyConfig,
+  config: HeadTrainingConfig,
+  actor: string,
+  logger: Logger,
+  /** The autoencoder the head sits on: the champion's by default, or a refreshed one (refresh-autoencoder.ts). */
+  refreshed?: NewModelVersion,
+): Promise<TrainingOutcome> {
   const championRow = await findChampion(pool);
   if (championRow === null) return { status: 'skipped', reason: 'no champion to build on' };
+  const baseRow: NewModelVersion = refreshed ?? championRow;
   const examples = await loadLabelledExamples(pool, championRow.featureSpecVersion);
   const cut = Math.floor(examples.length * (1 - config.holdoutFraction));
   const train = examples.slice(0, cut);
@@ -66,11 +74,12 @@ export async function trainHeadCandidate(pool: pg.Pool, policy: PolicyConfig, co
   if (shortfall !== null) return { status: 'skipped', reason: shortfall };
 
   const champion = loadAnomalyModel(championRow);
+  const base = refreshed ? loadAnomalyModel(refreshed) : champion;
   try {
-    const anomalies = assessExamples(champion, examples);
+    const anomalies = assessExamples(base, train);
     const started = performance.now();
     const head = trainHead(
-      champion.featureSpec.names,
+      base.featureSpec.names,
       train.map((example, i) => ({ features: example.features, anomalyLogOdds: anomalyLogOdds(anomalies[i]!.percentile, 1), ruleHits: example.ruleHits })),
       train.map((example) => (example.fraud ? 1 : 0)),
       train.map((example) => (example.source === 'chargeback' ? config.chargebackWeight : 1)),
@@ -81,10 +90,12 @@ export async function trainHeadCandidate(pool: pg.Pool, policy: PolicyConfig, co
     return await gateHeadCandidate(pool, {
       championRow,
       champion,
+      baseRow,
+      base,
       head,
       holdout,
-      holdoutAnomalies: anomalies.slice(cut),
       training: {
+        ...(refreshed ? { autoencoder: refreshed.training } : {}),
         source: 'labels',
         rows: train.length,
         frauds: countFrauds(train),
@@ -97,16 +108,19 @@ export async function trainHeadCandidate(pool: pg.Pool, policy: PolicyConfig, co
     }, policy, config, actor);
   } finally {
     champion.dispose();
+    if (base !== champion) base.dispose();
   }
 }
 
 export interface HeadCandidate {
   championRow: StoredModel;
-  /** The champion, loaded; the candidate shares its autoencoder. */
+  /** The champion, loaded: what the candidate must not be worse than. */
   champion: AnomalyModel;
+  /** The autoencoder the candidate's head sits on (the champion's, or a refreshed one), stored and loaded. */
+  baseRow: NewModelVersion;
+  base: AnomalyModel;
   head: SupervisedHead;
   holdout: readonly LabelledExample[];
-  holdoutAnomalies: readonly Anomaly[];
   training: Record<string, unknown>;
 }
 
@@ -116,11 +130,11 @@ export interface HeadCandidate {
  * (audited `model.promoted`) or marked rejected with the reason (audited `model.rejected`).
  */
 export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, policy: PolicyConfig, config: HeadTrainingConfig, actor: string): Promise<TrainingOutcome> {
-  const { championRow, champion, head, holdout, holdoutAnomalies } = input;
-  const id = candidateId(championRow, head, new Date());
-  const candidate: AnomalyModel = { ...champion, version: id, head };
-  const championMetrics = candidateMetrics(champion, holdout, holdoutAnomalies, policy, config.precisionK);
-  const metrics = candidateMetrics(candidate, holdout, holdoutAnomalies, policy, config.precisionK);
+  const { championRow, champion, baseRow, base, head, holdout } = input;
+  const id = candidateId(baseRow, head, new Date());
+  const candidate: AnomalyModel = { ...base, version: id, head };
+  const championMetrics = candidateMetrics(champion, holdout, assessExamples(champion, holdout), policy, config.precisionK);
+  const metrics = candidateMetrics(candidate, holdout, base === champion ? assessExamples(champion, holdout) : assessExamples(base, holdout), policy, config.precisionK);
   const verdict = promotionVerdict(metrics, championMetrics, config.margin);
   await withTransaction(pool, async (client) => {
     await saveModelVersion(
@@ -128,12 +142,12 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
       {
         id,
         parentId: championRow.id,
-        featureSpec: championRow.featureSpec,
-        featureSpecVersion: championRow.featureSpecVersion,
-        manifest: championRow.manifest,
-        normalisation: championRow.normalisation,
-        weights: championRow.weights,
-        calibration: championRow.calibration,
+        featureSpec: baseRow.featureSpec,
+        featureSpecVersion: baseRow.featureSpecVersion,
+        manifest: baseRow.manifest,
+        normalisation: baseRow.normalisation,
+        weights: baseRow.weights,
+        calibration: baseRow.calibration,
         head: head as unknown as Record<string, unknown>,
         metrics: {
           holdoutAveragePrecision: metrics.averagePrecision,

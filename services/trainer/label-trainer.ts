@@ -9,6 +9,7 @@ import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import { announceChampion } from '../registry/announce-champion.ts';
 import { type TrainingOutcome, trainHeadCandidate } from './head-candidate.ts';
+import { refreshAutoencoder } from './refresh-autoencoder.ts';
 
 export interface LabelTrainerDeps {
   config: Pick<Config, 'topics' | 'trainer' | 'policy'>;
@@ -18,6 +19,8 @@ export interface LabelTrainerDeps {
   producer: Producer;
   logger: Logger;
   actor: string;
+  /** The TensorFlow.js backend in use, recorded with a refreshed autoencoder. */
+  backend: string;
 }
 
 export interface LabelTrainer {
@@ -25,6 +28,8 @@ export interface LabelTrainer {
   stop(): Promise<void>;
   /** Asks for a training round after the debounce; rounds never overlap. */
   requestTraining(): void;
+  /** Runs a refresh round (autoencoder fine-tuned on recent traffic, then a head) as soon as possible. */
+  requestRefresh(): void;
   readonly events: EventEmitter<{ outcome: [TrainingOutcome]; failed: [Error] }>;
 }
 
@@ -48,14 +53,19 @@ export function createLabelTrainer(deps: LabelTrainerDeps): LabelTrainer {
   let consumer: Consumer | null = null;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> | null = null;
-  let pending = false;
+  let pending: 'head' | 'refresh' | null = null;
+  let refreshTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   const outbox = createLabelOutbox({ pool, producer: deps.producer, topic: config.topics.labels, logger });
 
-  async function train(): Promise<void> {
-    const outcome = await trainHeadCandidate(pool, config.policy, config.trainer.head, deps.actor, logger);
+  async function train(kind: 'head' | 'refresh'): Promise<void> {
+    const { head, refresh } = config.trainer;
+    const outcome =
+      kind === 'refresh'
+        ? await refreshAutoencoder(pool, config.policy, head, refresh, deps.backend, deps.actor, logger)
+        : await trainHeadCandidate(pool, config.policy, head, deps.actor, logger);
     if (outcome.status === 'skipped') {
-      logger.info({ reason: outcome.reason }, 'no training round: waiting for labels');
+      logger.info({ kind, reason: outcome.reason }, 'no training round: waiting for labels or traffic');
     } else {
       logger.info({ status: outcome.status, candidate: outcome.candidateId, champion: outcome.championId, reason: outcome.reason }, `candidate ${outcome.status}`);
       if (outcome.status === 'promoted') await announceChampion(pool, deps.producer, config.topics['model-updates']);
@@ -63,22 +73,22 @@ export function createLabelTrainer(deps: LabelTrainerDeps): LabelTrainer {
     events.emit('outcome', outcome);
   }
 
-  function runRound(): void {
+  // A refresh request wins over a pending head round: a refresh trains a head too.
+  function runRound(kind: 'head' | 'refresh' = 'head'): void {
     if (round) {
-      pending = true;
+      pending = pending === 'refresh' || kind === 'refresh' ? 'refresh' : 'head';
       return;
     }
-    round = train()
+    round = train(kind)
       .catch((error: unknown) => {
         logger.error({ err: error }, 'training round failed; the next label triggers another');
         events.emit('failed', error as Error);
       })
       .finally(() => {
         round = null;
-        if (pending && !stopped) {
-          pending = false;
-          runRound();
-        }
+        const next = pending;
+        pending = null;
+        if (next !== null && !stopped) runRound(next);
       });
   }
 
@@ -93,12 +103,17 @@ export function createLabelTrainer(deps: LabelTrainerDeps): LabelTrainer {
   function requestTraining(): void {
     if (stopped) return;
     clearTimeout(timer);
-    timer = setTimeout(runRound, config.trainer.debounceMs);
+    timer = setTimeout(() => runRound('head'), config.trainer.debounceMs);
+  }
+
+  function requestRefresh(): void {
+    if (!stopped) runRound('refresh');
   }
 
   return {
     events,
     requestTraining,
+    requestRefresh,
     async start() {
       consumer = deps.kafka.consumer({ groupId: config.trainer.groupId });
       await consumer.connect();
@@ -124,10 +139,15 @@ export function createLabelTrainer(deps: LabelTrainerDeps): LabelTrainer {
       });
       outbox.start(OUTBOX_INTERVAL_MS);
       requestTraining();
+      if (config.trainer.refresh.everyHours > 0) {
+        refreshTimer = setInterval(requestRefresh, config.trainer.refresh.everyHours * 3_600_000);
+        refreshTimer.unref();
+      }
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearInterval(refreshTimer);
       await consumer?.disconnect();
       await outbox.stop();
       await round;

@@ -20,7 +20,7 @@ export async function runTrainer(config: Config, logger: Logger): Promise<void> 
   const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
 
-  const trainer = createLabelTrainer({ config, kafka, pool, producer, logger, actor: `trainer-${process.pid}` });
+  const trainer = createLabelTrainer({ config, kafka, pool, producer, logger, actor: `trainer-${process.pid}`, backend: backend.name });
   stopOnSignals(logger, async () => {
     await trainer.stop();
     await producer.disconnect();

@@ -60,7 +60,7 @@ describe('delayed labels: loupe labels import and the chargebacks topic', () => 
 
   it('records chargebacks from the topic once each and skips malformed ones', async () => {
     const { db, config, kafka, producer } = fixture;
-    const trainer = createLabelTrainer({ config: { ...config, trainer: { ...config.trainer, debounceMs: 60_000 } }, kafka, pool: db.pool, producer, logger: testLogger, actor: 'trainer-test' });
+    const trainer = createLabelTrainer({ config: { ...config, trainer: { ...config.trainer, debounceMs: 60_000 } }, kafka, pool: db.pool, producer, logger: testLogger, actor: 'trainer-test', backend: 'test' });
     await trainer.start();
     try {
       const message = { transactionId: 'cb-1', reportedAt: '2026-01-10T00:00:00Z', reasonCode: '10.4' };

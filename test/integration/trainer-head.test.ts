@@ -14,6 +14,7 @@ import { ensureChampion } from '../../services/trainer/bootstrap-champion.ts';
 import { assessExamples } from '../../services/trainer/candidate-metrics.ts';
 import { gateHeadCandidate, type TrainingOutcome, trainHeadCandidate } from '../../services/trainer/head-candidate.ts';
 import { createLabelTrainer } from '../../services/trainer/label-trainer.ts';
+import { loadReplayBuffer, refreshAutoencoder } from '../../services/trainer/refresh-autoencoder.ts';
 import { createLabelOutbox } from '../../services/labels/label-outbox.ts';
 import { loadLabelledExamples } from '../../services/trainer/labelled-examples.ts';
 import { readAllCommitted, testLogger } from '../helpers/kafka.ts';
@@ -122,7 +123,7 @@ describe('trainer: labels train a supervised head, gated against the champion', 
       );
       const outcome = await gateHeadCandidate(
         db.pool,
-        { championRow, champion, head: worse, holdout: examples.slice(cut), holdoutAnomalies: anomalies.slice(cut), training: { source: 'test' } },
+        { championRow, champion, baseRow: championRow, base: champion, head: worse, holdout: examples.slice(cut), training: { source: 'test' } },
         config.policy,
         config.trainer.head,
         'trainer-test',
@@ -142,7 +143,7 @@ describe('trainer: labels train a supervised head, gated against the champion', 
   it('as a service: labels on the topic lead to a gated, announced champion within seconds', async (t) => {
     const { db, config, kafka, producer } = fixture;
     const trainerConfig = { ...config, trainer: { ...config.trainer, debounceMs: 200, head: { ...config.trainer.head, margin: 1 } } };
-    const trainer = createLabelTrainer({ config: trainerConfig, kafka, pool: db.pool, producer, logger: testLogger, actor: 'trainer-service-test' });
+    const trainer = createLabelTrainer({ config: trainerConfig, kafka, pool: db.pool, producer, logger: testLogger, actor: 'trainer-service-test', backend: 'test' });
     const outcomes: TrainingOutcome[] = [];
     trainer.events.on('outcome', (outcome) => outcomes.push(outcome));
     await trainer.start();
@@ -173,6 +174,26 @@ describe('trainer: labels train a supervised head, gated against the champion', 
     } finally {
       await trainer.stop();
     }
+  });
+
+  it('fine-tunes the autoencoder on recent traffic without confirmed fraud, and gates it with a new head', async () => {
+    const { db, config } = fixture;
+    const before = (await findChampion(db.pool))!;
+    const loaded = loadAnomalyModel(before);
+    const names = loaded.featureSpec.names.length;
+    loaded.dispose();
+    const buffer = await loadReplayBuffer(db.pool, before.featureSpecVersion, names, 7, 200_000);
+    assert.ok(buffer.excludedFrauds > 0, 'confirmed frauds are left out');
+    assert.ok(buffer.confirmedLegit > 0, 'confirmed legitimate transactions are kept');
+    const outcome = await refreshAutoencoder(db.pool, config.policy, { ...config.trainer.head, margin: 1 }, { ...config.trainer.refresh, epochs: 2 }, 'test', 'trainer-test', testLogger);
+    assert.equal(outcome.status, 'promoted', JSON.stringify(outcome));
+    const after = (await findChampion(db.pool))!;
+    assert.equal(after.id, outcome.candidateId);
+    assert.equal(after.parentId, before.id);
+    assert.ok(!after.weights.equals(before.weights), 'new weights');
+    assert.deepEqual(after.normalisation, before.normalisation, 'fine-tuning keeps the normalisation');
+    assert.equal((after.training['autoencoder'] as { source: { kind: string } }).source.kind, 'replay-buffer');
+    assert.ok(after.head !== null, 'a head trained for the new autoencoder');
   });
 
   it('waits for enough labels rather than training on a handful', async () => {
