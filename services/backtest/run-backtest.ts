@@ -18,6 +18,7 @@ import { anomalyLogOdds } from '../policy/decide.ts';
 import { decideWithModel } from '../policy/decide-with-model.ts';
 import { announceChampion } from '../registry/announce-champion.ts';
 import { saveModelVersion } from '../registry/model-queries.ts';
+import type { StoredModel } from '../registry/model-store.ts';
 import { labelItem } from '../review/label-item.ts';
 import { claimNextItem } from '../review/queue/claim-next-item.ts';
 import { createChampionWatcher } from '../scorer/champion-watcher.ts';
@@ -25,6 +26,7 @@ import { createScorer } from '../scorer/scorer.ts';
 import { buildModelVersion } from '../trainer/build-model-version.ts';
 import { CSV_TRANSACTION_DEFAULTS } from '../trainer/csv-training-rows.ts';
 import { trainHeadCandidate } from '../trainer/head-candidate.ts';
+import { refreshAutoencoder } from '../trainer/refresh-autoencoder.ts';
 import { type DayRow, rankingSummaries, type RankingSummary, type ScoredTestTransaction } from './backtest-metrics.ts';
 
 const DAY_MS = 86_400_000;
@@ -51,6 +53,8 @@ export interface BacktestOptions {
   accountSample: number;
   epochs: number;
   seed: number;
+  /** Fine-tune the autoencoder on recent traffic every this many test days (0: never). */
+  refreshDays: number;
   /** Keep the run's schema and topics for inspection. */
   keep: boolean;
   backend: string;
@@ -246,7 +250,11 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
           }
           reviewedTotal += reviewed;
         }
-        const outcome = await trainHeadCandidate(pool, config.policy, config.trainer.head, 'backtest-trainer', logger);
+        const testDay = Math.round((dayStart - testStart) / DAY_MS);
+        const refresh = options.refreshDays > 0 && testDay >= 0 && (testDay + 1) % options.refreshDays === 0;
+        const outcome = refresh
+          ? await refreshAutoencoder(pool, config.policy, config.trainer.head, config.trainer.refresh, options.backend, 'backtest-trainer', logger)
+          : await trainHeadCandidate(pool, config.policy, config.trainer.head, 'backtest-trainer', logger);
         if (outcome.status === 'promoted') {
           promotions += 1;
           await announceChampion(pool, producer, config.topics['model-updates']);
@@ -259,7 +267,7 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
         if (dayStart >= testStart) {
           const labelsKnown = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM labels WHERE labeled_at < $1', [new Date(dayEnd)])).rows[0]!.n);
           dayRows.push({ day: iso(dayStart).slice(0, 10), transactions: today.length, frauds: today.filter((r) => r.fraud === 1).length, reviewed, labelsKnown, champion: scorer.status().modelVersion ?? '', ...placeholderMetrics() });
-          progress(`${iso(dayStart).slice(0, 10)}: ${today.length} transactions, ${reviewed} reviewed, ${labelsKnown} labels known, training ${outcome.status}${outcome.status === 'skipped' ? ` (${outcome.reason})` : ''}`);
+          progress(`${iso(dayStart).slice(0, 10)}: ${today.length} transactions, ${reviewed} reviewed, ${labelsKnown} labels known, ${refresh ? 'autoencoder refresh' : 'training'} ${outcome.status}${outcome.status === 'skipped' ? ` (${outcome.reason})` : ''}`);
         } else {
           progress(`${iso(dayStart).slice(0, 10)}: ${today.length} transactions (warm-up)`);
         }
@@ -271,7 +279,7 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
     }
 
     // 3. Scores of the test period: the loop as it ran, and both baselines on the same rows.
-    const scored = await scoreTestPeriod(pool, config, options, truth, { replayStart, testStart, testEnd });
+    const scored = await scoreTestPeriod(pool, config, options, truth, { replayStart, testStart, testEnd }, champion!);
     const k = options.budgetPerDay;
     for (const row of dayRows) Object.assign(row, rankingSummaries(scored.filter((t) => iso(t.eventMs).startsWith(row.day)), k));
     const overall = rankingSummaries(scored, k);
@@ -332,7 +340,6 @@ interface StoredRow {
   event_ms: number;
   probability: number;
   percentile: number | null;
-  error: number | null;
   feature_vector: number[];
   rule_hits: Array<{ rule: string; type: 'block' | 'allow' | 'review' | 'signal'; reason: string; weight?: number }>;
 }
@@ -349,11 +356,12 @@ async function scoreTestPeriod(
   options: BacktestOptions,
   truth: ReadonlyMap<string, 0 | 1>,
   windows: { replayStart: number; testStart: number; testEnd: number },
+  start: StoredModel,
 ): Promise<ScoredTestTransaction[]> {
   const load = (fromMs: number, toMs: number) =>
     pool.query<StoredRow>(
       `SELECT transaction_id, account_id, (extract(epoch FROM event_time) * 1000)::float8 AS event_ms, probability,
-              (anomaly->>'percentile')::float8 AS percentile, (anomaly->>'error')::float8 AS error, feature_vector, rule_hits
+              (anomaly->>'percentile')::float8 AS percentile, feature_vector, rule_hits
          FROM decisions WHERE event_time >= $1 AND event_time < $2 AND feature_vector IS NOT NULL ORDER BY event_time, transaction_id`,
       [new Date(fromMs), new Date(toMs)],
     );
@@ -362,14 +370,31 @@ async function scoreTestPeriod(
   const input = (row: StoredRow) => ({ features: row.feature_vector, anomalyLogOdds: anomalyLogOdds(row.percentile ?? 0.5, 1), ruleHits: row.rule_hits });
   const labels = known.map((row) => truth.get(row.transaction_id) ?? 0);
   const head = labels.includes(1) && labels.includes(0) ? trainHead(options.spec.names, known.map(input), labels, labels.map(() => 1)) : null;
-  return test.map((row) => {
+  // The starting autoencoder re-scores the test rows: later versions (refreshed on labelled
+  // traffic) must not leak into the baseline without feedback.
+  const startModel = loadAnomalyModel(start);
+  const width = startModel.featureSpec.names.length;
+  const unsupervised = new Float64Array(test.length);
+  try {
+    for (let i = 0; i < test.length; i += 4096) {
+      const chunk = test.slice(i, i + 4096);
+      const rows = new Float32Array(chunk.length * width);
+      chunk.forEach((row, j) => rows.set(row.feature_vector.slice(0, width), j * width));
+      startModel.assess(rows, chunk.length).forEach((anomaly, j) => {
+        unsupervised[i + j] = anomaly.error;
+      });
+    }
+  } finally {
+    startModel.dispose();
+  }
+  return test.map((row, i) => {
     const anomaly = { error: 0, percentile: row.percentile ?? 0.5, topFeatures: [] };
     return {
       accountId: row.account_id,
       eventMs: row.event_ms,
       fraud: truth.get(row.transaction_id) ?? 0,
       loop: row.probability,
-      unsupervised: row.error ?? 0,
+      unsupervised: unsupervised[i]!,
       supervised: head ? decideWithModel({ ruleHits: row.rule_hits, anomaly, features: row.feature_vector, head }, config.policy).probability : Number.NaN,
     };
   });

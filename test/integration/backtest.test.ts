@@ -42,11 +42,12 @@ describe('loupe backtest on a small labelled CSV', () => {
         'backtest', file,
         '--label', 'is_fraud', '--id', 'txn', '--time', 'when', '--account', 'card', '--merchant', 'shop', '--amount', 'value',
         '--spec', 'card-default', '--train-start', '2025-03-01', '--train-days', '4', '--delay-days', '2', '--test-days', '3', '--warmup-days', '8',
-        '--budget', '5', '--epochs', '2', '--out', out,
+        '--budget', '5', '--epochs', '2', '--refresh-days', '2', '--out', out,
       ],
       { env, maxBuffer: 32 * 1024 * 1024 },
     );
     assert.match(stdout, /^loop: AP /m);
+    assert.match(stderr, /autoencoder refresh (promoted|rejected|skipped)/, 'the second test day ends with an autoencoder refresh');
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     for (const key of ['averagePrecision', 'rocAuc', 'cardPrecisionAtK', 'k', 'reviewedFraction']) assert.equal(typeof summary[key], 'number', key);
     for (const baseline of ['unsupervisedBaseline', 'supervisedBaseline']) {

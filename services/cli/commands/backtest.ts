@@ -27,6 +27,7 @@ DIR/learning-curve.html.
                         after each transaction (default all, the handbook's protocol)
   --accounts F          replay this share of the accounts (default 1)
   --epochs N --seed S   starting autoencoder (defaults 10, 1)
+  --refresh-days N      fine-tune the autoencoder on recent traffic every N test days (default 0: never)
   --keep                keep the run's schema and topics
   --out DIR             where to write the results (required)`;
 
@@ -57,6 +58,7 @@ export const backtestCommand: Command = {
         accounts: { type: 'string', default: '1' },
         epochs: { type: 'string', default: '10' },
         seed: { type: 'string', default: '1' },
+        'refresh-days': { type: 'string', default: '0' },
         keep: { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -87,6 +89,7 @@ export const backtestCommand: Command = {
       accountSample,
       epochs: whole('epochs', values.epochs, 1),
       seed: whole('seed', values.seed, 0),
+      refreshDays: whole('refresh-days', values['refresh-days'], 0),
       keep: values.keep,
     };
     if (options.warmupDays < options.delayDays + 1) throw usage('--warmup-days must exceed --delay-days, so the supervised baseline has labels to learn from');
