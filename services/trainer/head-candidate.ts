@@ -76,15 +76,17 @@ export async function trainHeadCandidate(
   const champion = loadAnomalyModel(championRow);
   const base = refreshed ? loadAnomalyModel(refreshed) : champion;
   try {
-    const anomalies = assessExamples(base, train);
+    const anomalies = assessExamples(base, examples);
+    const fit = (upTo: number) =>
+      trainHead(
+        base.featureSpec.names,
+        examples.slice(0, upTo).map((example, i) => ({ features: example.features, anomalyLogOdds: anomalyLogOdds(anomalies[i]!.percentile, 1), ruleHits: example.ruleHits })),
+        examples.slice(0, upTo).map((example) => (example.fraud ? 1 : 0)),
+        examples.slice(0, upTo).map((example) => (example.source === 'chargeback' ? config.chargebackWeight : 1)),
+        { l2: config.l2 },
+      );
     const started = performance.now();
-    const head = trainHead(
-      base.featureSpec.names,
-      train.map((example, i) => ({ features: example.features, anomalyLogOdds: anomalyLogOdds(anomalies[i]!.percentile, 1), ruleHits: example.ruleHits })),
-      train.map((example) => (example.fraud ? 1 : 0)),
-      train.map((example) => (example.source === 'chargeback' ? config.chargebackWeight : 1)),
-      { l2: config.l2 },
-    );
+    const head = fit(cut);
     const seconds = (performance.now() - started) / 1000;
     logger.info({ labels: train.length, frauds: countFrauds(train), seconds }, 'supervised head trained');
     return await gateHeadCandidate(pool, {
@@ -94,6 +96,7 @@ export async function trainHeadCandidate(
       base,
       head,
       holdout,
+      refit: () => fit(examples.length),
       training: {
         ...(refreshed ? { autoencoder: refreshed.training } : {}),
         source: 'labels',
@@ -122,6 +125,12 @@ export interface HeadCandidate {
   head: SupervisedHead;
   holdout: readonly LabelledExample[];
   training: Record<string, unknown>;
+  /**
+   * The head to deploy if `head` passes the gate: the same recipe refitted on every label, the
+   * held-out (newest) ones included. The gate judges the recipe on labels it has not seen; what
+   * goes live should not leave out the most recent labels. Default: `head` itself.
+   */
+  refit?: () => SupervisedHead;
 }
 
 /**
@@ -136,6 +145,7 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
   const championMetrics = candidateMetrics(champion, holdout, assessExamples(champion, holdout), policy, config.precisionK);
   const metrics = candidateMetrics(candidate, holdout, base === champion ? assessExamples(champion, holdout) : assessExamples(base, holdout), policy, config.precisionK);
   const verdict = promotionVerdict(metrics, championMetrics, config.margin);
+  const deployed = verdict.promote && input.refit ? input.refit() : head;
   await withTransaction(pool, async (client) => {
     await saveModelVersion(
       client,
@@ -148,7 +158,7 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
         normalisation: baseRow.normalisation,
         weights: baseRow.weights,
         calibration: baseRow.calibration,
-        head: head as unknown as Record<string, unknown>,
+        head: deployed as unknown as Record<string, unknown>,
         metrics: {
           holdoutAveragePrecision: metrics.averagePrecision,
           holdoutPrecisionAtK: metrics.precisionAtK,
@@ -159,7 +169,7 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
           holdoutLabels: metrics.examples,
           k: metrics.k,
         },
-        training: input.training,
+        training: { ...input.training, refitOnAllLabels: deployed !== head },
         trainingFrom: (input.training['labelsFrom'] as string | undefined) ?? null,
         trainingTo: (input.training['labelsTo'] as string | undefined) ?? null,
         reason: null,
