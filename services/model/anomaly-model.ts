@@ -3,7 +3,7 @@ import { type CompiledFeatureSpec, compileFeatureSpec } from '../features/featur
 import { QuantileSketch, type QuantileSketchJson } from './quantile-sketch.ts';
 import { createScoringKernel, topFeatures } from './scoring-kernel.ts';
 import { deserialiseModel } from './serialise.ts';
-import { type SupervisedHead, SupervisedHeadSchema } from './supervised-head.ts';
+import { headFeatureNames, type SupervisedHead, SupervisedHeadSchema } from './supervised-head.ts';
 
 /** What a stored model version holds that scoring needs (a subset of the registry row). */
 export interface ModelArtifact {
@@ -31,7 +31,10 @@ export interface AnomalyModel {
 function parseHead(id: string, json: unknown, names: readonly string[]): SupervisedHead {
   const parsed = SupervisedHeadSchema.safeParse(json);
   if (!parsed.success) throw new Error(`model ${id}: invalid supervised head: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  if (parsed.data.featureNames.join(',') !== names.join(',')) throw new Error(`model ${id}: its supervised head was trained on other features than its spec`);
+  if (parsed.data.kind === 'feedback-delayed' && parsed.data.feedback.featureNames.join(',') !== parsed.data.delayed.featureNames.join(',')) {
+    throw new Error(`model ${id}: the two parts of its supervised head read different features`);
+  }
+  if (headFeatureNames(parsed.data).join(',') !== names.join(',')) throw new Error(`model ${id}: its supervised head was trained on other features than its spec`);
   return parsed.data;
 }
 

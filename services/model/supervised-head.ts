@@ -11,7 +11,7 @@ import type { Evidence, RuleHit } from '../domain/index.ts';
  * an explanation is its pull away from typical traffic. Rule indicators and the anomaly enter raw,
  * so a rule that did not fire contributes nothing and the terms read like the rules-only policy's.
  */
-export const SupervisedHeadSchema = z.object({
+export const LogisticHeadSchema = z.object({
   kind: z.literal('logistic'),
   featureNames: z.array(z.string()),
   ruleNames: z.array(z.string()),
@@ -23,7 +23,26 @@ export const SupervisedHeadSchema = z.object({
   l2: z.number().nonnegative(),
   examples: z.number().int().nonnegative(),
 });
+export type LogisticHead = z.infer<typeof LogisticHeadSchema>;
+
+/**
+ * Feedback and delayed supervision kept apart, as Dal Pozzolo et al. (2017) do: one head learns
+ * from analysts' recent review labels, one from chargebacks that arrive days later, and their
+ * log-odds are blended with weight `alpha` on the feedback head. Feedback is few and recent (it
+ * follows the current fraud); delayed labels are many and old.
+ */
+export const FeedbackDelayedHeadSchema = z.object({
+  kind: z.literal('feedback-delayed'),
+  alpha: z.number().min(0).max(1),
+  feedback: LogisticHeadSchema,
+  delayed: LogisticHeadSchema,
+});
+
+export const SupervisedHeadSchema = z.discriminatedUnion('kind', [LogisticHeadSchema, FeedbackDelayedHeadSchema]);
 export type SupervisedHead = z.infer<typeof SupervisedHeadSchema>;
+
+/** The feature names a head reads (for a blended head, both parts read the same ones). */
+export const headFeatureNames = (head: SupervisedHead): readonly string[] => (head.kind === 'logistic' ? head.featureNames : head.feedback.featureNames);
 
 /** What the head reads from one scored transaction. */
 export interface HeadInput {
@@ -52,7 +71,7 @@ function signalRules(hits: readonly RuleHit[]): Set<string> {
 }
 
 /** The input row of one example: [anomaly, standardised features…, rule indicators…]. */
-function inputRow(head: Pick<SupervisedHead, 'featureNames' | 'ruleNames' | 'mean' | 'std'>, input: HeadInput, out: Float64Array): void {
+function inputRow(head: Pick<LogisticHead, 'featureNames' | 'ruleNames' | 'mean' | 'std'>, input: HeadInput, out: Float64Array): void {
   out[0] = input.anomalyLogOdds;
   const d = head.featureNames.length;
   for (let j = 0; j < d; j++) {
@@ -101,7 +120,7 @@ export function trainHead(
   labels: readonly number[],
   weights: readonly number[],
   options: HeadTrainingOptions = {},
-): SupervisedHead {
+): LogisticHead {
   if (examples.length !== labels.length || examples.length !== weights.length) throw new RangeError('examples, labels and weights must have the same length');
   if (!labels.includes(1) || !labels.includes(0)) throw new RangeError('training a head needs at least one fraud and one legitimate example');
   const l2 = options.l2 ?? 1;
@@ -164,15 +183,31 @@ export function trainHead(
     }
     if (size < 1e-7) break;
   }
-  return SupervisedHeadSchema.parse({ kind: 'logistic', ...shape, weights: Array.from(w.subarray(1)), bias: w[0]!, l2, examples: examples.length });
+  return LogisticHeadSchema.parse({ kind: 'logistic', ...shape, weights: Array.from(w.subarray(1)), bias: w[0]!, l2, examples: examples.length });
 }
 
 /**
  * The head's log-odds for one transaction as evidence terms that sum to it exactly: the intercept,
  * the anomaly, each signal rule that fired, the three features that pull hardest, and the rest of
- * the features together.
+ * the features together. A blended head's terms are its parts' terms, weighted and merged by name.
  */
 export function headEvidence(head: SupervisedHead, input: HeadInput): Evidence[] {
+  if (head.kind === 'logistic') return logisticEvidence(head, input);
+  const merged = new Map<string, Evidence>();
+  const add = (terms: Evidence[], weight: number) => {
+    for (const term of terms) {
+      const key = `${term.source}\u0000${term.name}`;
+      const existing = merged.get(key);
+      if (existing) existing.logOdds += weight * term.logOdds;
+      else merged.set(key, { ...term, logOdds: weight * term.logOdds });
+    }
+  };
+  add(logisticEvidence(head.feedback, input), head.alpha);
+  add(logisticEvidence(head.delayed, input), 1 - head.alpha);
+  return [...merged.values()];
+}
+
+function logisticEvidence(head: LogisticHead, input: HeadInput): Evidence[] {
   const d = head.featureNames.length;
   const row = new Float64Array(1 + d + head.ruleNames.length);
   inputRow(head, input, row);

@@ -21,8 +21,13 @@ export interface HeadTrainingConfig {
   holdoutFraction: number;
   /** How much worse than the champion a candidate may be and still be promoted. */
   margin: number;
-  /** Weight of a chargeback label against a review label's 1: delayed supervision, kept apart from feedback. */
+  /** Weight of a chargeback label against a review label's 1, when one head learns from both. */
   chargebackWeight: number;
+  /**
+   * Weight of the feedback head's log-odds when review labels and chargebacks each train a head of
+   * their own (0: always one head for both).
+   */
+  feedbackWeight: number;
   /** k of the precision@k in the gate. */
   precisionK: number;
   l2: number;
@@ -40,6 +45,12 @@ function candidateId(baseRow: Pick<StoredModel, 'id'>, head: SupervisedHead, at:
 }
 
 const countFrauds = (examples: readonly LabelledExample[]) => examples.filter((example) => example.fraud).length;
+
+/** At least two frauds and two legitimate examples: the least a head of its own can learn from. */
+const bothClasses = (subset: ReadonlyArray<{ example: LabelledExample }>) => {
+  const frauds = subset.filter(({ example }) => example.fraud).length;
+  return frauds >= 2 && subset.length - frauds >= 2;
+};
 
 /**
  * Trains a supervised head for the champion's autoencoder on every label so far and gates it
@@ -77,14 +88,26 @@ export async function trainHeadCandidate(
   const base = refreshed ? loadAnomalyModel(refreshed) : champion;
   try {
     const anomalies = assessExamples(base, examples);
-    const fit = (upTo: number) =>
+    const indexed = examples.map((example, i) => ({ example, anomalyLogOdds: anomalyLogOdds(anomalies[i]!.percentile, 1) }));
+    const fitOn = (subset: typeof indexed, weight: (example: LabelledExample) => number) =>
       trainHead(
         base.featureSpec.names,
-        examples.slice(0, upTo).map((example, i) => ({ features: example.features, anomalyLogOdds: anomalyLogOdds(anomalies[i]!.percentile, 1), ruleHits: example.ruleHits })),
-        examples.slice(0, upTo).map((example) => (example.fraud ? 1 : 0)),
-        examples.slice(0, upTo).map((example) => (example.source === 'chargeback' ? config.chargebackWeight : 1)),
+        subset.map(({ example, anomalyLogOdds: logOdds }) => ({ features: example.features, anomalyLogOdds: logOdds, ruleHits: example.ruleHits })),
+        subset.map(({ example }) => (example.fraud ? 1 : 0)),
+        subset.map(({ example }) => weight(example)),
         { l2: config.l2 },
       );
+    // Feedback and delayed labels get heads of their own when each has enough of both classes;
+    // otherwise one head learns from all of them, chargebacks weighted apart.
+    const fit = (upTo: number): SupervisedHead => {
+      const labelled = indexed.slice(0, upTo);
+      const feedback = labelled.filter(({ example }) => example.source === 'review');
+      const delayed = labelled.filter(({ example }) => example.source === 'chargeback');
+      if (config.feedbackWeight > 0 && bothClasses(feedback) && bothClasses(delayed)) {
+        return { kind: 'feedback-delayed', alpha: config.feedbackWeight, feedback: fitOn(feedback, () => 1), delayed: fitOn(delayed, () => 1) };
+      }
+      return fitOn(labelled, (example) => (example.source === 'chargeback' ? config.chargebackWeight : 1));
+    };
     const started = performance.now();
     const head = fit(cut);
     const seconds = (performance.now() - started) / 1000;

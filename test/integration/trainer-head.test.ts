@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TransactionInput } from '../../services/domain/index.ts';
 import { loadFeatureSpec } from '../../services/features/load-feature-spec.ts';
+import { recordChargebacks } from '../../services/labels/import-chargebacks.ts';
 import { recordLabel } from '../../services/labels/record-label.ts';
 import { loadAnomalyModel, selectBackend } from '../../services/model/index.ts';
 import { mulberry32 } from '../../services/model/seeded-random.ts';
@@ -194,6 +195,25 @@ describe('trainer: labels train a supervised head, gated against the champion', 
     assert.deepEqual(after.normalisation, before.normalisation, 'fine-tuning keeps the normalisation');
     assert.equal((after.training['autoencoder'] as { source: { kind: string } }).source.kind, 'replay-buffer');
     assert.ok(after.head !== null, 'a head trained for the new autoencoder');
+  });
+
+  it('keeps chargebacks apart from review labels: a head for each, blended', async () => {
+    const { db, config } = fixture;
+    const unlabelled = await db.pool.query<{ transaction_id: string; event_time: Date }>(
+      `SELECT transaction_id, event_time FROM decisions d WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.transaction_id = d.transaction_id) ORDER BY event_time LIMIT 600`,
+    );
+    const counts = await recordChargebacks(
+      db.pool,
+      unlabelled.rows.map((row) => ({ transactionId: row.transaction_id, label: fraudIds.has(row.transaction_id) ? 'fraud' : 'legit', knownAt: new Date(row.event_time.getTime() + 7 * 86_400_000) })),
+      'test-chargebacks',
+    );
+    assert.equal(counts.recorded, unlabelled.rows.length);
+    const outcome = await trainHeadCandidate(db.pool, config.policy, { ...config.trainer.head, margin: 1 }, 'trainer-test', testLogger);
+    assert.equal(outcome.status, 'promoted', JSON.stringify(outcome));
+    const champion = (await findChampion(db.pool))!;
+    assert.equal((champion.head as { kind: string }).kind, 'feedback-delayed');
+    assert.equal((champion.head as { alpha: number }).alpha, config.trainer.head.feedbackWeight);
+    loadAnomalyModel(champion).dispose(); // a blended head loads and validates
   });
 
   it('waits for enough labels rather than training on a handful', async () => {

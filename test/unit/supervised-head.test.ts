@@ -54,6 +54,20 @@ describe('supervised head', () => {
     assert.equal(outcome.action, 'decline');
   });
 
+  it('blends a feedback head and a delayed head in log-odds, with terms that still sum exactly', () => {
+    const feedbackData = dataset(200, 5);
+    const delayedData = dataset(400, 6);
+    const feedback = trainHead(NAMES, feedbackData.examples, feedbackData.labels, feedbackData.labels.map(() => 1));
+    const delayed = trainHead(NAMES, delayedData.examples, delayedData.labels, delayedData.labels.map(() => 1));
+    const blended = { kind: 'feedback-delayed' as const, alpha: 0.3, feedback, delayed };
+    const input = { features: [7, -0.8, 2], anomalyLogOdds: 2, ruleHits: [hit('night-spend')] };
+    const sum = (terms: Array<{ logOdds: number }>) => terms.reduce((total, term) => total + term.logOdds, 0);
+    const expected = 0.3 * sum(headEvidence(feedback, input)) + 0.7 * sum(headEvidence(delayed, input));
+    const terms = headEvidence(blended, input);
+    assert.ok(Math.abs(sum(terms) - expected) < 1e-9);
+    assert.equal(terms.filter((term) => term.source === 'rule' && term.name === 'night-spend').length, 1, 'the same term of both parts is merged');
+  });
+
   it('refuses to train without both classes', () => {
     const { examples } = dataset(10, 4);
     assert.throws(() => trainHead(NAMES, examples, examples.map(() => 0), examples.map(() => 1)), /at least one fraud/);
