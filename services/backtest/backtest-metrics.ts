@@ -2,6 +2,7 @@ import { averagePrecision, cardPrecisionAtK, precisionAtK, rocAuc, utcDayIndex }
 
 /** One scored test transaction: the scores of the loop and of both baselines, and the truth. */
 export interface ScoredTestTransaction {
+  transactionId: string;
   accountId: string;
   eventMs: number;
   fraud: 0 | 1;

@@ -10,6 +10,7 @@ import { createRowEncoder } from '../features/row-encoder.ts';
 import { recordChargebacks } from '../labels/import-chargebacks.ts';
 import { loadAnomalyModel } from '../model/anomaly-model.ts';
 import { trainHead } from '../model/supervised-head.ts';
+import { handbookSplit } from '../evaluation/split.ts';
 import { type Config, loadConfig } from '../platform/config.ts';
 import { createKafka, createProducer, ensureTopics, groupCaughtUp } from '../platform/kafka.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -57,6 +58,11 @@ export interface BacktestOptions {
   refreshDays: number;
   /** Keep the run's schema and topics for inspection. */
   keep: boolean;
+  /**
+   * Score cards already known to be compromised too. By default they are dropped from each test
+   * day, as the handbook's protocol and `loupe evaluate` do: those cards would already be blocked.
+   */
+  keepKnownCompromised: boolean;
   backend: string;
 }
 
@@ -70,6 +76,8 @@ export interface BacktestSummary extends RankingSummary {
   accountSample: number;
   testTransactions: number;
   testFrauds: number;
+  /** Test transactions of cards already known compromised, left out of every metric. */
+  removedKnownCompromised: number;
   reviewed: number;
   reviewedFraction: number;
   unsupervisedBaseline: RankingSummary;
@@ -144,10 +152,10 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
   const pool = createPool({ ...config.database, applicationName: `backtest-${runId}` });
   const kafka = createKafka(config, logger);
   const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config);
   let producer: Producer | null = null;
   try {
+    await admin.connect();
+    await ensureTopics(admin, config);
     // 1. The unsupervised start: an autoencoder on the training week, as `loupe evaluate` trains it.
     const encoder = createRowEncoder(options.spec);
     let first = -1;
@@ -279,9 +287,17 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
     }
 
     // 3. Scores of the test period: the loop as it ran, and both baselines on the same rows.
-    const scored = await scoreTestPeriod(pool, config, options, truth, { replayStart, testStart, testEnd }, champion!);
+    const split = handbookSplit(
+      records.map((r) => ({ id: r.tx.id, timestampMs: r.timeMs, label: r.fraud, accountId: r.tx.accountId })),
+      { trainStart: options.trainStartMs, trainDays: options.trainDays, delayDays: options.delayDays, testDays: options.testDays, removeKnownCompromised: !options.keepKnownCompromised },
+    );
+    const kept = new Set(split.test.map((record) => record.id));
+    const scored = (await scoreTestPeriod(pool, config, options, truth, { replayStart, testStart, testEnd }, champion!)).filter((t) => kept.has(t.transactionId));
     const k = options.budgetPerDay;
-    for (const row of dayRows) Object.assign(row, rankingSummaries(scored.filter((t) => iso(t.eventMs).startsWith(row.day)), k));
+    for (const row of dayRows) {
+      const rows = scored.filter((t) => iso(t.eventMs).startsWith(row.day));
+      Object.assign(row, { transactions: rows.length, frauds: rows.filter((t) => t.fraud === 1).length }, rankingSummaries(rows, k));
+    }
     const overall = rankingSummaries(scored, k);
     const summary: BacktestSummary = {
       dataset: options.file,
@@ -294,6 +310,7 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
       ...overall.loop,
       testTransactions: scored.length,
       testFrauds: scored.filter((t) => t.fraud === 1).length,
+      removedKnownCompromised: split.removedFromTest,
       reviewed: reviewedTotal,
       reviewedFraction: reviewedTotal / Math.max(1, scored.length),
       unsupervisedBaseline: overall.unsupervisedBaseline,
@@ -390,6 +407,7 @@ async function scoreTestPeriod(
   return test.map((row, i) => {
     const anomaly = { error: 0, percentile: row.percentile ?? 0.5, topFeatures: [] };
     return {
+      transactionId: row.transaction_id,
       accountId: row.account_id,
       eventMs: row.event_ms,
       fraud: truth.get(row.transaction_id) ?? 0,

@@ -28,6 +28,8 @@ DIR/learning-curve.html.
   --accounts F          replay this share of the accounts (default 1)
   --epochs N --seed S   starting autoencoder (defaults 10, 1)
   --refresh-days N      fine-tune the autoencoder on recent traffic every N test days (default 0: never)
+  --keep-known-compromised  also score cards already known to be compromised (dropped by default,
+                        as in the handbook's protocol and loupe evaluate)
   --keep                keep the run's schema and topics
   --out DIR             where to write the results (required)`;
 
@@ -60,6 +62,7 @@ export const backtestCommand: Command = {
         seed: { type: 'string', default: '1' },
         'refresh-days': { type: 'string', default: '0' },
         keep: { type: 'boolean', default: false },
+        'keep-known-compromised': { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -91,6 +94,7 @@ export const backtestCommand: Command = {
       seed: whole('seed', values.seed, 0),
       refreshDays: whole('refresh-days', values['refresh-days'], 0),
       keep: values.keep,
+      keepKnownCompromised: values['keep-known-compromised'],
     };
     if (options.warmupDays < options.delayDays + 1) throw usage('--warmup-days must exceed --delay-days, so the supervised baseline has labels to learn from');
 
