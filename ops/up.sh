@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to decisions on screen: installs dependencies, starts the local
 # Kafka broker (unless KAFKA_BROKERS points at one), creates the database and topics, runs a scorer,
-# the simulator and the review service with its UI (a lead user "demo" with a fresh password printed
-# here), and prints decisions as they are committed. Ctrl-C stops everything it started.
+# the simulator, the trainer, and the review service with its UI (a lead user "demo" with a fresh
+# password printed here), and prints decisions as they are committed. Ctrl-C stops everything it
+# started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .cache
@@ -48,6 +49,10 @@ pids+=($!)
 log "starting the review service and UI at http://127.0.0.1:${LOUPE_REVIEW_HTTP_PORT:-8082}/ (logs: .cache/review.log)"
 bin/loupe users add "${LOUPE_DEMO_USER:-demo}" --role lead
 bin/loupe review >>.cache/review.log 2>&1 &
+pids+=($!)
+
+log "starting the trainer (logs: .cache/trainer.log): labels → supervised head → gated promotion"
+bin/loupe trainer >>.cache/trainer.log 2>&1 &
 pids+=($!)
 
 log "decisions as they are committed (Ctrl-C to stop everything):"
