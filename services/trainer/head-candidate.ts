@@ -19,6 +19,8 @@ export interface HeadTrainingConfig {
   minFrauds: number;
   /** The newest share of labels (by when they became known) held out to compare candidate and champion. */
   holdoutFraction: number;
+  /** ... but never more than this many. */
+  holdoutMax: number;
   /** How much worse than the champion a candidate may be and still be promoted. */
   margin: number;
   /** Weight of a chargeback label against a review label's 1, when one head learns from both. */
@@ -71,7 +73,10 @@ export async function trainHeadCandidate(
   if (championRow === null) return { status: 'skipped', reason: 'no champion to build on' };
   const baseRow: NewModelVersion = refreshed ?? championRow;
   const examples = await loadLabelledExamples(pool, championRow.featureSpecVersion);
-  const cut = Math.floor(examples.length * (1 - config.holdoutFraction));
+  // The newest labels are held out: a share of them, at most `holdoutMax`, so a large label store
+  // does not keep days of its most recent labels out of the head that goes live. The champion was
+  // trained on labels older than any cut made now, so the comparison stays fair.
+  const cut = examples.length - Math.min(config.holdoutMax, Math.ceil(examples.length * config.holdoutFraction));
   const train = examples.slice(0, cut);
   const holdout = examples.slice(cut);
   const shortfall =
@@ -119,7 +124,6 @@ export async function trainHeadCandidate(
       base,
       head,
       holdout,
-      refit: () => fit(examples.length),
       training: {
         ...(refreshed ? { autoencoder: refreshed.training } : {}),
         source: 'labels',
@@ -148,12 +152,6 @@ export interface HeadCandidate {
   head: SupervisedHead;
   holdout: readonly LabelledExample[];
   training: Record<string, unknown>;
-  /**
-   * The head to deploy if `head` passes the gate: the same recipe refitted on every label, the
-   * held-out (newest) ones included. The gate judges the recipe on labels it has not seen; what
-   * goes live should not leave out the most recent labels. Default: `head` itself.
-   */
-  refit?: () => SupervisedHead;
 }
 
 /**
@@ -168,7 +166,6 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
   const championMetrics = candidateMetrics(champion, holdout, assessExamples(champion, holdout), policy, config.precisionK);
   const metrics = candidateMetrics(candidate, holdout, base === champion ? assessExamples(champion, holdout) : assessExamples(base, holdout), policy, config.precisionK);
   const verdict = promotionVerdict(metrics, championMetrics, config.margin);
-  const deployed = verdict.promote && input.refit ? input.refit() : head;
   await withTransaction(pool, async (client) => {
     await saveModelVersion(
       client,
@@ -181,7 +178,7 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
         normalisation: baseRow.normalisation,
         weights: baseRow.weights,
         calibration: baseRow.calibration,
-        head: deployed as unknown as Record<string, unknown>,
+        head: head as unknown as Record<string, unknown>,
         metrics: {
           holdoutAveragePrecision: metrics.averagePrecision,
           holdoutPrecisionAtK: metrics.precisionAtK,
@@ -192,7 +189,7 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
           holdoutLabels: metrics.examples,
           k: metrics.k,
         },
-        training: { ...input.training, refitOnAllLabels: deployed !== head },
+        training: input.training,
         trainingFrom: (input.training['labelsFrom'] as string | undefined) ?? null,
         trainingTo: (input.training['labelsTo'] as string | undefined) ?? null,
         reason: null,
