@@ -185,22 +185,12 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
     producer = createProducer(kafka, { idempotent: true });
     await producer.connect();
     const scorer = createScorer({ config, kafka, pool, logger, model: loadAnomalyModel(champion!), batchSize: 500 });
-    const watcher = createChampionWatcher({
-      kafka,
-      pool,
-      logger,
-      modelUpdatesTopic: config.topics['model-updates'],
-      groupId: config.scorer.groupId,
-      instanceId: config.scorer.instanceId,
-      featureSpecVersion: options.spec.version,
-      pollSeconds: 3600,
-      currentVersion: () => scorer.status().modelVersion,
-      onChampion: (model) => scorer.useModel(model),
-    });
+    const watcher = createChampionWatcher({ kafka, pool, logger, config, scorer, featureSpecVersion: options.spec.version, pollSeconds: 3600 });
     await scorer.start();
     await watcher.start();
 
-    const dayRows: DayRow[] = [];
+    // What the replay knows of each test day; the metrics are added once the decisions are scored.
+    const replayedDays: Array<Pick<DayRow, 'day' | 'reviewed' | 'labelsKnown' | 'champion'>> = [];
     let reviewedTotal = 0;
     let promotions = 0;
     // Ctrl-C stops at the end of the day being replayed, so the run still removes its schema and topics.
@@ -274,7 +264,7 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
         }
         if (dayStart >= testStart) {
           const labelsKnown = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM labels WHERE labeled_at < $1', [new Date(dayEnd)])).rows[0]!.n);
-          dayRows.push({ day: iso(dayStart).slice(0, 10), transactions: today.length, frauds: today.filter((r) => r.fraud === 1).length, reviewed, labelsKnown, champion: scorer.status().modelVersion ?? '', ...placeholderMetrics() });
+          replayedDays.push({ day: iso(dayStart).slice(0, 10), reviewed, labelsKnown, champion: scorer.status().modelVersion ?? '' });
           progress(`${iso(dayStart).slice(0, 10)}: ${today.length} transactions, ${reviewed} reviewed, ${labelsKnown} labels known, ${refresh ? 'autoencoder refresh' : 'training'} ${outcome.status}${outcome.status === 'skipped' ? ` (${outcome.reason})` : ''}`);
         } else {
           progress(`${iso(dayStart).slice(0, 10)}: ${today.length} transactions (warm-up)`);
@@ -294,10 +284,10 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
     const kept = new Set(split.test.map((record) => record.id));
     const scored = (await scoreTestPeriod(pool, config, options, truth, { replayStart, testStart, testEnd }, champion!)).filter((t) => kept.has(t.transactionId));
     const k = options.budgetPerDay;
-    for (const row of dayRows) {
-      const rows = scored.filter((t) => iso(t.eventMs).startsWith(row.day));
-      Object.assign(row, { transactions: rows.length, frauds: rows.filter((t) => t.fraud === 1).length }, rankingSummaries(rows, k));
-    }
+    const dayRows: DayRow[] = replayedDays.map((replayed) => {
+      const rows = scored.filter((t) => iso(t.eventMs).startsWith(replayed.day));
+      return { ...replayed, transactions: rows.length, frauds: rows.filter((t) => t.fraud === 1).length, ...rankingSummaries(rows, k) };
+    });
     const overall = rankingSummaries(scored, k);
     const summary: BacktestSummary = {
       dataset: options.file,
@@ -335,11 +325,6 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
     if (!options.keep) await dropSchema(config.database.url, config.database.schema);
   }
 }
-
-const placeholderMetrics = () => {
-  const empty = { averagePrecision: Number.NaN, rocAuc: Number.NaN, precisionAtK: Number.NaN, cardPrecisionAtK: Number.NaN };
-  return { loop: empty, unsupervisedBaseline: empty, supervisedBaseline: empty };
-};
 
 async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });

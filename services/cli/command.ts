@@ -16,3 +16,10 @@ export interface Command {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** A flag that must be a whole number ≥ `min`; otherwise a UsageError followed by the command's help. */
+export function wholeNumberFlag(name: string, raw: string, min: number, help: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, got "${raw}"\n\n${help}`);
+  return value;
+}

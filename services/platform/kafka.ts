@@ -43,6 +43,26 @@ const TOPIC_SETTINGS: Partial<Record<TopicName, Record<string, string>>> = {
   'transactions.dlq': { 'max.message.bytes': String(4 * 1024 * 1024) },
 };
 
+/**
+ * kafkajs' default retry gives up after about 10 s, less than a broker restart can take (a broker
+ * killed with SIGKILL needs ~10 s here before it serves again). When it gave up, the consumer
+ * crashed and rejoined as a new member, and the group then waited out the old member's session:
+ * 30 s without a decision after a 10 s outage (test/integration/kafka-restart.test.ts). A
+ * long-running service outlasts a broker restart: it retries for about a minute.
+ */
+export const SERVICE_RETRY: Partial<KafkaConfig> = { retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 15 } };
+
+/** ensureTopics with an admin client of its own, for a caller that needs no admin afterwards. */
+export async function ensureTopicsExist(kafka: Kafka, config: Pick<Config, 'kafka' | 'topics'>): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, config);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Creates any missing Loupe topic. Existing topics are left as they are. */
 export async function ensureTopics(admin: Admin, config: Pick<Config, 'kafka' | 'topics'>): Promise<string[]> {
   const existing = new Set(await admin.listTopics());

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Config } from '../platform/config.ts';
-import { createKafka, createProducer, ensureTopics } from '../platform/kafka.ts';
+import { createKafka, createProducer, ensureTopicsExist } from '../platform/kafka.ts';
 import { stopOnSignals } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createPool, migrate } from '../platform/postgres.ts';
@@ -15,10 +15,7 @@ export async function runReview(config: Config, logger: Logger): Promise<void> {
   await migrate(config.database, logger);
   const pool = createPool({ ...config.database, applicationName: 'loupe-review' });
   const kafka = createKafka(config, logger);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config);
-  await admin.disconnect();
+  await ensureTopicsExist(kafka, config);
   // Idempotent: a retried send after a lost acknowledgement does not put the label on the topic twice.
   const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();

@@ -4,22 +4,22 @@ import type pg from 'pg';
 import { ModelVersionSchema, parseMessage } from '../domain/index.ts';
 import { type AnomalyModel, loadAnomalyModel } from '../model/index.ts';
 import { appendAudit } from '../platform/audit-log.ts';
+import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import { findChampion } from '../registry/model-store.ts';
+import type { Scorer } from './scorer.ts';
 
 export interface ChampionWatcherDeps {
   kafka: Kafka;
   pool: pg.Pool;
   logger: Logger;
-  modelUpdatesTopic: string;
-  groupId: string;
-  instanceId: string;
+  /** The scorer's topics and identity (its group and instance name the watcher's group and audit actor). */
+  config: Pick<Config, 'topics' | 'scorer'>;
+  /** The scorer to keep on the champion: its model version, and the swap between batches. */
+  scorer: Pick<Scorer, 'status' | 'useModel'>;
   /** The feature spec this scorer was configured with; a champion of another spec is refused. */
   featureSpecVersion: string;
   pollSeconds: number;
-  currentVersion(): string | null;
-  /** Called with the new champion, loaded and ready; the scorer swaps it in between batches. */
-  onChampion(model: AnomalyModel): void;
 }
 
 export interface ChampionWatcher {
@@ -46,7 +46,7 @@ export function createChampionWatcher(deps: ChampionWatcherDeps): ChampionWatche
 
   async function check(): Promise<void> {
     const champion = await findChampion(deps.pool);
-    if (champion === null || champion.id === deps.currentVersion() || champion.id === refused) return;
+    if (champion === null || champion.id === deps.scorer.status().modelVersion || champion.id === refused) return;
     let model: AnomalyModel;
     try {
       if (champion.featureSpecVersion !== deps.featureSpecVersion) {
@@ -58,9 +58,9 @@ export function createChampionWatcher(deps: ChampionWatcherDeps): ChampionWatche
       logger.error({ err: error, modelVersion: champion.id }, 'new champion refused; the current model keeps serving');
       return;
     }
-    const previous = deps.currentVersion();
-    deps.onChampion(model);
-    await appendAudit(deps.pool, { actor: deps.instanceId, kind: 'model.activated', subject: champion.id, payload: { previous } });
+    const previous = deps.scorer.status().modelVersion;
+    deps.scorer.useModel(model);
+    await appendAudit(deps.pool, { actor: deps.config.scorer.instanceId, kind: 'model.activated', subject: champion.id, payload: { previous } });
   }
 
   // Checks never overlap; a request during a check runs one more check after it.
@@ -87,9 +87,10 @@ export function createChampionWatcher(deps: ChampionWatcherDeps): ChampionWatche
     async start() {
       // A fresh group each start: the compacted topic is read from the beginning, no offsets are
       // committed, and the group is forgotten by the broker once empty.
-      consumer = deps.kafka.consumer({ groupId: `${deps.groupId}.model-updates.${deps.instanceId}.${randomUUID()}` });
+      const { groupId, instanceId } = deps.config.scorer;
+      consumer = deps.kafka.consumer({ groupId: `${groupId}.model-updates.${instanceId}.${randomUUID()}` });
       await consumer.connect();
-      await consumer.subscribe({ topic: deps.modelUpdatesTopic, fromBeginning: true });
+      await consumer.subscribe({ topic: deps.config.topics['model-updates'], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ message }) => {

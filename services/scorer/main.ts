@@ -4,7 +4,7 @@ import { loadColumnMapping } from '../datasets/column-mapping.ts';
 import { loadFeatureSpec } from '../features/load-feature-spec.ts';
 import { type AnomalyModel, loadAnomalyModel, selectBackend } from '../model/index.ts';
 import type { Config } from '../platform/config.ts';
-import { createKafka, ensureTopics } from '../platform/kafka.ts';
+import { createKafka, ensureTopicsExist, SERVICE_RETRY } from '../platform/kafka.ts';
 import { stopOnSignals } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createPool, migrate } from '../platform/postgres.ts';
@@ -38,34 +38,15 @@ async function prepareModel(config: Config, pool: pg.Pool, logger: Logger): Prom
 export async function runScorer(config: Config, logger: Logger): Promise<void> {
   await migrate(config.database, logger);
   const pool = createPool({ ...config.database, applicationName: config.scorer.instanceId });
-  // kafkajs' default retry gives up after about 10 s, less than a broker restart can take (a broker
-  // killed with SIGKILL needs ~10 s here before it serves again). When it gave up, the consumer
-  // crashed and rejoined as a new member, and the group then waited out the old member's session:
-  // 30 s without a decision after a 10 s outage (test/integration/kafka-restart.test.ts). A
-  // long-running service outlasts a broker restart: retry for about a minute.
-  const kafka = createKafka(config, logger, { retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 15 } });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config);
-  await admin.disconnect();
+  const kafka = createKafka(config, logger, SERVICE_RETRY);
+  await ensureTopicsExist(kafka, config);
 
   const { model, backend } = await prepareModel(config, pool, logger);
   const scorer = createScorer({ config, kafka, pool, logger, model, ...(backend ? { backend } : {}) });
   const watcher =
     model === null
       ? null
-      : createChampionWatcher({
-          kafka,
-          pool,
-          logger,
-          modelUpdatesTopic: config.topics['model-updates'],
-          groupId: config.scorer.groupId,
-          instanceId: config.scorer.instanceId,
-          featureSpecVersion: model.featureSpec.version,
-          pollSeconds: config.model.pollSeconds,
-          currentVersion: () => scorer.status().modelVersion,
-          onChampion: (next) => scorer.useModel(next),
-        });
+      : createChampionWatcher({ kafka, pool, logger, config, scorer, featureSpecVersion: model.featureSpec.version, pollSeconds: config.model.pollSeconds });
   const server: Server = buildHealthApp({ status: scorer.status, pool }).listen(config.scorer.httpPort, '0.0.0.0');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   logger.info({ port: config.scorer.httpPort }, 'health endpoints on /healthz, /readyz, /metrics');

@@ -232,10 +232,10 @@ export function createScorer(deps: ScorerDeps): Scorer {
       const firstDay = Math.min(...transactions.map((tx) => utcDay(Date.parse(tx.timestamp))));
       const labelRecords =
         historyDays.merchant > 0 || historyDays.account > 0
-          ? {
-              merchants: await loadLabelRecords(pool, 'merchant', historyDays.merchant > 0 ? transactions.map((tx) => tx.merchantId) : [], firstDay - historyDays.merchant),
-              accounts: await loadLabelRecords(pool, 'account', historyDays.account > 0 ? transactions.map((tx) => tx.accountId) : [], firstDay - historyDays.account),
-            }
+          ? await Promise.all([
+              loadLabelRecords(pool, 'merchant', historyDays.merchant > 0 ? transactions.map((tx) => tx.merchantId) : [], firstDay - historyDays.merchant),
+              loadLabelRecords(pool, 'account', historyDays.account > 0 ? transactions.map((tx) => tx.accountId) : [], firstDay - historyDays.account),
+            ]).then(([merchants, accounts]) => ({ merchants, accounts }))
           : undefined;
       scored = await scoreBatch(parsed, stored, states, {
         ...(labelRecords ? { labelRecords } : {}),

@@ -163,8 +163,10 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
   const { championRow, champion, baseRow, base, head, holdout } = input;
   const id = candidateId(baseRow, head, new Date());
   const candidate: AnomalyModel = { ...base, version: id, head };
-  const championMetrics = candidateMetrics(champion, holdout, assessExamples(champion, holdout), policy, config.precisionK);
-  const metrics = candidateMetrics(candidate, holdout, base === champion ? assessExamples(champion, holdout) : assessExamples(base, holdout), policy, config.precisionK);
+  const championAnomalies = assessExamples(champion, holdout);
+  const baseAnomalies = base === champion ? championAnomalies : assessExamples(base, holdout);
+  const championMetrics = candidateMetrics(champion, holdout, championAnomalies, policy, config.precisionK);
+  const metrics = candidateMetrics(candidate, holdout, baseAnomalies, policy, config.precisionK);
   const verdict = promotionVerdict(metrics, championMetrics, config.margin);
   await withTransaction(pool, async (client) => {
     await saveModelVersion(

@@ -1,5 +1,5 @@
 import type { Config } from '../platform/config.ts';
-import { createKafka, createProducer, ensureTopics } from '../platform/kafka.ts';
+import { createKafka, createProducer, ensureTopicsExist, SERVICE_RETRY } from '../platform/kafka.ts';
 import { stopOnSignals } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createPool, migrate } from '../platform/postgres.ts';
@@ -12,11 +12,8 @@ export async function runTrainer(config: Config, logger: Logger): Promise<void> 
   const backend = await selectBackend(config.model.backend);
   logger.info({ backend: backend.name }, 'tensorflow backend selected');
   const pool = createPool({ ...config.database, applicationName: 'loupe-trainer' });
-  const kafka = createKafka(config, logger, { retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 15 } });
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config);
-  await admin.disconnect();
+  const kafka = createKafka(config, logger, SERVICE_RETRY);
+  await ensureTopicsExist(kafka, config);
   const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
 

@@ -32,18 +32,8 @@ describe('model hot swap through model-updates', () => {
       const scorerConfig = { ...config, scorer: { ...config.scorer, instanceId: `${config.scorer.instanceId}-${name}` } };
       const scorer = createScorer({ config: scorerConfig, kafka, pool: db.pool, logger: testLogger, model: loadAnomalyModel(v1), batchSize: 100 });
       scorers.push(scorer);
-      return createChampionWatcher({
-        kafka,
-        pool: db.pool,
-        logger: testLogger,
-        modelUpdatesTopic: config.topics['model-updates'],
-        groupId: config.scorer.groupId,
-        instanceId: scorerConfig.scorer.instanceId,
-        featureSpecVersion: spec.version,
-        pollSeconds: 3600, // only the announcement can trigger the swap in this test
-        currentVersion: () => scorer.status().modelVersion,
-        onChampion: (model) => scorer.useModel(model),
-      });
+      // Only the announcement can trigger the swap in this test: the poll is an hour away.
+      return createChampionWatcher({ kafka, pool: db.pool, logger: testLogger, config: scorerConfig, scorer, featureSpecVersion: spec.version, pollSeconds: 3600 });
     });
     const before = Array.from({ length: 2000 }, (_, i) => ordinaryTransaction(i));
     const afterSwap = Array.from({ length: 1000 }, (_, i) => ordinaryTransaction(10_000 + i));

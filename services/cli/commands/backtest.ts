@@ -9,7 +9,7 @@ import { columnMappingFromCommandLine, MAPPING_FLAG_OPTIONS } from '../../datase
 import { parseDateTime } from '../../datasets/time.ts';
 import { loadFeatureSpec } from '../../features/load-feature-spec.ts';
 import { selectBackend } from '../../model/index.ts';
-import { type Command, UsageError } from '../command.ts';
+import { type Command, UsageError, wholeNumberFlag } from '../command.ts';
 
 const HELP = `usage: loupe backtest FILE.csv[.gz] --mapping NAME|FILE --spec NAME|FILE --train-start DATE --out DIR [options]
 Replays a labelled dataset through the real pipeline (Kafka, scorer, Postgres, trainer) in event-time
@@ -35,11 +35,7 @@ DIR/learning-curve.html.
 
 const usage = (message: string) => new UsageError(`${message}\n\n${HELP}`);
 
-function whole(name: string, raw: string, min: number): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw usage(`--${name} must be a whole number ≥ ${min}, got "${raw}"`);
-  return value;
-}
+const whole = (flag: string, raw: string, min: number) => wholeNumberFlag(flag, raw, min, HELP);
 
 export const backtestCommand: Command = {
   summary: 'backtest FILE --mapping M --spec S --train-start D --out DIR: replay with a simulated analyst',

@@ -5,7 +5,7 @@ import { encodeLabelledFile } from '../../evaluation/encoded-dataset.ts';
 import { evaluateAutoencoder } from '../../evaluation/evaluate-autoencoder.ts';
 import { loadFeatureSpec } from '../../features/load-feature-spec.ts';
 import { backendPreferences, type BackendPreference, defaultArchitecture, disposeAutoencoder, selectBackend } from '../../model/index.ts';
-import { type Command, UsageError } from '../command.ts';
+import { type Command, UsageError, wholeNumberFlag } from '../command.ts';
 
 const HELP = `usage: loupe evaluate FILE.csv[.gz] --mapping NAME|FILE [options]
 Trains the autoencoder without labels on a training window and ranks a later test window by
@@ -26,11 +26,7 @@ reconstruction error, reporting ROC AUC, average precision, precision@k and card
 Transactions need a currency, country, channel and merchant category; datasets without them get
 EUR, FR, card_present and 5999.`;
 
-const int = (name: string, raw: string, min: number) => {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, got "${raw}"\n\n${HELP}`);
-  return value;
-};
+const int = (flag: string, raw: string, min: number) => wholeNumberFlag(flag, raw, min, HELP);
 
 export const evaluateCommand: Command = {
   summary: 'train the autoencoder on a labelled CSV window and report ranking metrics on a later one',

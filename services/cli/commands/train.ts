@@ -18,7 +18,7 @@ import { formatLossCurve } from '../../trainer/loss-curve.ts';
 import { loadPostgresTrainingRows, storedTransactionSpan } from '../../trainer/postgres-training-rows.ts';
 import { saveModelVersion } from '../../registry/model-queries.ts';
 import type { TrainingRows } from '../../trainer/training-rows.ts';
-import { type Command, UsageError } from '../command.ts';
+import { type Command, UsageError, wholeNumberFlag } from '../command.ts';
 
 const HELP = `usage: loupe train FILE.csv[.gz] --mapping NAME|FILE --spec NAME|FILE [options]
        loupe train --from-postgres --since DATE --until DATE --spec NAME|FILE [options]
@@ -55,11 +55,7 @@ class TrainingDataError extends Error {
 
 const isDataError = (error: unknown): error is Error => error instanceof TrainingDataError || error instanceof CsvError || error instanceof MappingError;
 
-function whole(name: string, raw: string, min: number): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw usage(`--${name} must be a whole number ≥ ${min}, got "${raw}"`);
-  return value;
-}
+const whole = (flag: string, raw: string, min: number) => wholeNumberFlag(flag, raw, min, HELP);
 
 function date(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
