@@ -32,6 +32,12 @@ const EnvSchema = z.object({
   LOUPE_REVIEW_HTTP_PORT: integer(8082, 0, 65535),
   LOUPE_REVIEW_LEASE_SECONDS: integer(300, 1, 86_400),
   LOUPE_REVIEW_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
+  LOUPE_AUDIT_HTTP_PORT: integer(8083, 0, 65535),
+  LOUPE_AUDIT_INTROSPECTION: z.enum(['true', 'false']).default('true'),
+  LOUPE_AUDIT_LIVE: z.enum(['true', 'false']).default('true'),
+  LOUPE_AUDIT_MAX_DEPTH: integer(12, 2, 100),
+  LOUPE_AUDIT_MAX_COST: integer(10_000, 10, 10_000_000),
+  LOUPE_AUDIT_MAX_TOKENS: integer(2000, 50, 1_000_000),
   LOUPE_RULES_DIR: z.string().min(1).default(fileURLToPath(new URL('../../rules', import.meta.url))),
 
   LOUPE_MAX_MESSAGE_BYTES: integer(65536, 256, 16 * 1024 * 1024),
@@ -77,6 +83,11 @@ export interface Config {
   scorer: { groupId: string; httpPort: number; instanceId: string };
   /** The review API: its port, how long a claim lasts before the item returns to the queue, Secure cookies behind TLS. */
   review: { httpPort: number; leaseSeconds: number; secureCookies: boolean };
+  /**
+   * The GraphQL audit API: its port, whether introspection (and GraphiQL) are allowed, whether it
+   * serves live subscriptions from Kafka, and the bounds on a query.
+   */
+  audit: { httpPort: number; introspection: boolean; live: boolean; maxDepth: number; maxCost: number; maxTokens: number };
   rulesDir: string;
   /** `champion`: score with the registry's champion (bootstrapping one if none); `rules-only`: no model. */
   model: {
@@ -133,6 +144,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       httpPort: e.LOUPE_REVIEW_HTTP_PORT,
       leaseSeconds: e.LOUPE_REVIEW_LEASE_SECONDS,
       secureCookies: e.LOUPE_REVIEW_SECURE_COOKIES === 'true',
+    },
+    audit: {
+      httpPort: e.LOUPE_AUDIT_HTTP_PORT,
+      introspection: e.LOUPE_AUDIT_INTROSPECTION === 'true',
+      live: e.LOUPE_AUDIT_LIVE === 'true',
+      maxDepth: e.LOUPE_AUDIT_MAX_DEPTH,
+      maxCost: e.LOUPE_AUDIT_MAX_COST,
+      maxTokens: e.LOUPE_AUDIT_MAX_TOKENS,
     },
     rulesDir: e.LOUPE_RULES_DIR,
     model: {

@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import type pg from 'pg';
 import { SignInBody } from '../domain/index.ts';
+import { appendAudit } from '../platform/audit-log.ts';
 import { readCookie, requireRole, SESSION_COOKIE, sessionOf } from './auth.ts';
 import { ReviewError } from './errors.ts';
 import { verifyPassword } from './passwords.ts';
@@ -19,8 +20,13 @@ export function sessionRoutes(deps: { pool: pg.Pool; secureCookies: boolean }): 
     const body = parseBody(SignInBody, req.body);
     const user = await findUser(deps.pool, body.username);
     const valid = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !valid) throw new ReviewError('BAD_CREDENTIALS', 'unknown user or wrong password');
+    if (!user || !valid) {
+      await appendAudit(deps.pool, { actor: body.username, kind: 'session.sign-in-failed', subject: body.username, payload: { knownUser: user !== null } });
+      throw new ReviewError('BAD_CREDENTIALS', 'unknown user or wrong password');
+    }
     const session = await createSession(deps.pool, body.username);
+    // Recorded before the cookie is sent: a session the audit log does not know is never handed out.
+    await appendAudit(deps.pool, { actor: body.username, kind: 'session.signed-in', subject: body.username, payload: { role: user.role } });
     res.cookie(SESSION_COOKIE, session.token, {
       httpOnly: true,
       sameSite: 'strict',

@@ -11,7 +11,7 @@ const toHit = (rule: Rule): RuleHit =>
     : { rule: rule.name, type: rule.event.type, reason: rule.event.params.reason };
 
 /** Evaluates a rule set with json-rules-engine. Hits come back in rule-set order, whatever the engine's. */
-export function createRuleEvaluator(ruleSet: RuleSet): RuleEvaluator {
+export function createRuleEvaluator(ruleSet: Pick<RuleSet, 'rules'>): RuleEvaluator {
   const engine = new Engine(ruleSet.rules as never[], { allowUndefinedFacts: false });
   const byName = new Map(ruleSet.rules.map((rule, index) => [rule.name, { rule, index }]));
   return async (facts) => {

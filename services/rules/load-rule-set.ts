@@ -11,6 +11,7 @@ export interface RuleFile {
   file: string;
   sha256: string;
   description: string | undefined;
+  author: string | undefined;
   rules: Rule[];
 }
 
@@ -59,7 +60,7 @@ export function parseRuleFile(file: string, text: string): { ruleFile?: RuleFile
     rules.push(parsed.data);
   });
   if (problems.length > 0) return { problems };
-  return { ruleFile: { file, sha256: sha256(text), description: parsedFile.data.description, rules }, problems };
+  return { ruleFile: { file, sha256: sha256(text), description: parsedFile.data.description, author: parsedFile.data.author, rules }, problems };
 }
 
 /** Checks a whole set of files: each valid, rule names unique, and accepted by json-rules-engine itself. */

@@ -33,6 +33,8 @@ export type Rule = z.infer<typeof RuleSchema>;
 
 export const RuleFileSchema = z.strictObject({
   description: z.string().optional(),
+  /** Who wrote or owns the file; shown by the audit API with each rule set version. */
+  author: z.string().min(1).max(128).optional(),
   rules: z.array(z.unknown()).min(1, 'a rule file must hold at least one rule'),
 });
 

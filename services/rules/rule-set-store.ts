@@ -14,7 +14,7 @@ export async function recordRuleSetActivation(pool: pg.Pool, ruleSet: RuleSet, a
        ON CONFLICT (version) DO NOTHING`,
       [
         ruleSet.version,
-        JSON.stringify(ruleSet.files.map(({ file, sha256, description }) => ({ file, sha256, description }))),
+        JSON.stringify(ruleSet.files.map(({ file, sha256, description, author }) => ({ file, sha256, description, author }))),
         JSON.stringify(ruleSet.rules),
         actor,
       ],

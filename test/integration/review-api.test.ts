@@ -177,6 +177,8 @@ describe('review API on real Postgres', () => {
 
     const analyst = await signedIn('analyst-6');
     assert.match(analyst.cookie ?? '', /^loupe_session=/);
+    const signIns = await db.pool.query(`SELECT kind FROM audit_log WHERE subject = 'analyst-6' AND kind LIKE 'session.%' ORDER BY seq`);
+    assert.deepEqual(signIns.rows.map((row: { kind: string }) => row.kind).slice(-2), ['session.sign-in-failed', 'session.signed-in']);
     const forbidden = await analyst.request('POST', `/api/items/${id}/assign`, { body: { analyst: 'analyst-7' } });
     assert.equal(forbidden.status, 403);
     assert.equal(forbidden.body.error.code, 'FORBIDDEN');

@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { auditCommand } from './audit.ts';
 import { backtestCommand } from './backtest.ts';
 import { decisionsCommand } from './decisions.ts';
 import { evaluateCommand } from './evaluate.ts';
@@ -10,6 +11,7 @@ import { rulesCommand } from './rules.ts';
 import { scoreCommand } from './score.ts';
 import { simulateCommand } from './simulate.ts';
 import { topicsCommand } from './topics.ts';
+import { tokensCommand } from './tokens.ts';
 import { trainCommand } from './train.ts';
 import { trainerCommand } from './trainer.ts';
 import { usersCommand } from './users.ts';
@@ -29,4 +31,6 @@ export const COMMANDS: Record<string, Command> = {
   labels: labelsCommand,
   review: reviewCommand,
   users: usersCommand,
+  audit: auditCommand,
+  tokens: tokensCommand,
 };
