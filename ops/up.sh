@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to decisions on screen: installs dependencies, starts the local
 # Kafka broker (unless KAFKA_BROKERS points at one), creates the database and topics, runs a scorer,
-# the simulator, the trainer, and the review service with its UI (a lead user "demo" with a fresh
-# password printed here), and prints decisions as they are committed. Ctrl-C stops everything it
+# the simulator, the trainer, the review service with its UI (a lead user "demo" with a fresh
+# password printed here) and the GraphQL audit API (a one-day auditor token printed here), and prints decisions as they are committed. Ctrl-C stops everything it
 # started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -53,6 +53,11 @@ pids+=($!)
 
 log "starting the trainer (logs: .cache/trainer.log): labels → supervised head → gated promotion"
 bin/loupe trainer >>.cache/trainer.log 2>&1 &
+pids+=($!)
+
+log "starting the audit API at http://127.0.0.1:${LOUPE_AUDIT_HTTP_PORT:-8083}/graphql (logs: .cache/audit.log); an auditor token:"
+bin/loupe tokens create "${LOUPE_DEMO_USER:-demo}-auditor" --role auditor --days 1
+bin/loupe audit serve >>.cache/audit.log 2>&1 &
 pids+=($!)
 
 log "decisions as they are committed (Ctrl-C to stop everything):"
