@@ -74,7 +74,7 @@ console.log(
     ceilingJsonParsePerSec: jsonParse,
     parseAndValidate: stage(parse),
     featuresWithState: stage(features),
-    rulesJsonRulesEngine: stage(rules),
+    rulesCompiled: stage(rules),
     policy: stage(policyRate),
   }),
 );

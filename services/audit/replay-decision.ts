@@ -114,7 +114,7 @@ export async function replayDecision(decision: DecisionNode, deps: ReplayDeps): 
     scored = { anomaly: model.assess(features, 1)[0]!, head: model.head };
   }
   const anomaly = scored?.anomaly ?? null;
-  const ruleHits = await createRuleEvaluator({ rules: ruleSet.rules as Rule[] })(decision.facts as unknown as TransactionFacts);
+  const ruleHits = createRuleEvaluator({ rules: ruleSet.rules as Rule[] })(decision.facts as unknown as TransactionFacts);
   const outcome = decideWithModel({ ruleHits, anomaly, features, head: scored?.head ?? null }, policy);
   const replayed = outcomeOf(outcome, ruleHits, anomaly);
   const differences = compareOutcomes(base.stored, replayed);

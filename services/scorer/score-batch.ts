@@ -135,7 +135,7 @@ export async function scoreBatch(
 
     const state = result.states.get(tx.accountId) ?? states.get(tx.accountId) ?? emptyAccountState();
     const facts = deriveFacts(state, tx);
-    pending.push({ tx, facts, source, record, ruleHits: await context.evaluateRules(facts) });
+    pending.push({ tx, facts, source, record, ruleHits: context.evaluateRules(facts) });
     if (model) {
       const { merchant: merchantDays, account: accountDays } = model.featureSpec.labelHistoryDays;
       const merchant = merchantDays > 0 ? context.labelRecords?.merchants.get(tx.merchantId) : undefined;
