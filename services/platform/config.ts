@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   LOUPE_SCORER_GROUP: z.string().min(1).default('loupe-scorer'),
   LOUPE_SCORER_HTTP_PORT: integer(8081, 0, 65535),
   LOUPE_SCORER_INSTANCE: z.string().min(1).default(`scorer-${process.pid}`),
+  LOUPE_SCORER_BATCH_SIZE: integer(2000, 1, 100_000),
+  LOUPE_SCORER_PARTITIONS_CONCURRENTLY: integer(4, 1, 1024),
   LOUPE_REVIEW_HTTP_PORT: integer(8082, 0, 65535),
   LOUPE_REVIEW_LEASE_SECONDS: integer(300, 1, 86_400),
   LOUPE_REVIEW_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
@@ -80,7 +82,12 @@ export interface Config {
   database: { url: string; schema: string; poolSize: number };
   kafka: { brokers: string[]; clientId: string; partitions: number; replicationFactor: number };
   topics: Record<TopicName, string>;
-  scorer: { groupId: string; httpPort: number; instanceId: string };
+  /**
+   * The scorer: its consumer group, health port and name; the most records decided in one database
+   * and Kafka transaction; how many of its partitions it works on at once (each batch waits on
+   * Postgres and Kafka commits, so partitions overlap their waits).
+   */
+  scorer: { groupId: string; httpPort: number; instanceId: string; batchSize: number; partitionsConcurrently: number };
   /** The review API: its port, how long a claim lasts before the item returns to the queue, Secure cookies behind TLS. */
   review: { httpPort: number; leaseSeconds: number; secureCookies: boolean };
   /**
@@ -139,7 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       replicationFactor: e.LOUPE_TOPIC_REPLICATION,
     },
     topics,
-    scorer: { groupId: e.LOUPE_SCORER_GROUP, httpPort: e.LOUPE_SCORER_HTTP_PORT, instanceId: e.LOUPE_SCORER_INSTANCE },
+    scorer: {
+      groupId: e.LOUPE_SCORER_GROUP,
+      httpPort: e.LOUPE_SCORER_HTTP_PORT,
+      instanceId: e.LOUPE_SCORER_INSTANCE,
+      batchSize: e.LOUPE_SCORER_BATCH_SIZE,
+      partitionsConcurrently: e.LOUPE_SCORER_PARTITIONS_CONCURRENTLY,
+    },
     review: {
       httpPort: e.LOUPE_REVIEW_HTTP_PORT,
       leaseSeconds: e.LOUPE_REVIEW_LEASE_SECONDS,

@@ -121,7 +121,7 @@ interface ActiveRules {
 export function createScorer(deps: ScorerDeps): Scorer {
   const { config, kafka, pool } = deps;
   const logger = deps.logger.child({ component: 'scorer', instance: config.scorer.instanceId });
-  const batchSize = deps.batchSize ?? 500;
+  const batchSize = deps.batchSize ?? config.scorer.batchSize;
   const models = createModelSlot(deps.model ?? null);
   const nowMs = deps.nowMs ?? Date.now;
   const events = new EventEmitter<ScorerEvents>();
@@ -362,7 +362,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
     });
     await created.connect();
     await created.subscribe({ topic: inputTopic, fromBeginning: true });
-    await created.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    await created.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: config.scorer.partitionsConcurrently, eachBatch });
   }
 
   /**
