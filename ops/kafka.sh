@@ -8,7 +8,7 @@
 #   server.properties  regenerated on every start      broker.log   broker stdout/log4j output
 #   log4j.properties   regenerated on every start      broker.pid   pid of the running broker
 #
-# Usage: ops/kafka.sh fetch|start|stop|restart|status|reset|logs [-f]
+# Usage: ops/kafka.sh fetch|start|stop|restart|status|reset|logs [-f]|tool CLASS [ARGS]
 # Env:   KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)  LOUPE_KAFKA_HOME
 #        KAFKA_HEAP_OPTS ("-Xmx512m -Xms512m")  KAFKA_LOG_LEVEL (WARN)  KAFKA_START_TIMEOUT (60)
 set -euo pipefail
@@ -328,6 +328,8 @@ usage: $(basename "$0") <command>
   status    exit 0 if running, 3 if not
   reset     stop + delete the data dir
   logs [-f] show (or follow) $LOG
+  tool CLASS [ARGS]  run a Kafka tool from the same jars, e.g.
+            tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server 127.0.0.1:9092 --topic T --messages N
 EOF
 }
 
@@ -342,6 +344,7 @@ main() {
     status) cmd_status || exit $? ;;
     reset) cmd_reset ;;
     logs) cmd_logs "$@" ;;
+    tool) libs_ok || cmd_fetch; [[ -f $LOG4J ]] || write_config; tool_java "$@" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
   esac

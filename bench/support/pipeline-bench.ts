@@ -1,0 +1,208 @@
+// What the pipeline benchmarks share: a schema, topics and consumer group of their own on the local
+// broker and Postgres; a champion; simulated transactions on the input topic; scorer processes
+// (`bin/loupe score`, as in production); progress read from the group's committed offsets; and the
+// two ceilings measured in the same run (the broker's own consumer and Postgres's COPY).
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import pg from 'pg';
+import type { Transaction } from '../../services/domain/index.ts';
+import { loadFeatureSpec } from '../../services/features/load-feature-spec.ts';
+import { selectBackend } from '../../services/model/index.ts';
+import { type Config, loadConfig } from '../../services/platform/config.ts';
+import { createKafka, createProducer, ensureTopics } from '../../services/platform/kafka.ts';
+import { createLogger } from '../../services/platform/logger.ts';
+import { createPool, migrate } from '../../services/platform/postgres.ts';
+import { createSimulator } from '../../services/simulator/index.ts';
+import { ensureChampion } from '../../services/trainer/bootstrap-champion.ts';
+
+const run = promisify(execFile);
+const REPO = new URL('../..', import.meta.url).pathname;
+export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/loupe_bench';
+const logger = createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn');
+
+export interface PipelineBench {
+  config: Config;
+  /** The environment a scorer process of this bench runs with. */
+  env: Record<string, string>;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  pool: pg.Pool;
+  teardown(): Promise<void>;
+}
+
+/** Schema, topics (with `partitions`), and a champion trained on simulated traffic. */
+export async function setUpPipelineBench(options: { partitions: number; env?: Record<string, string> }): Promise<PipelineBench> {
+  const id = randomBytes(4).toString('hex');
+  const env: Record<string, string> = {
+    DATABASE_URL: BENCH_DATABASE_URL,
+    DATABASE_SCHEMA: `bench_${id}`,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    LOUPE_TOPIC_PREFIX: `bench-${id}.`,
+    LOUPE_TOPIC_PARTITIONS: String(options.partitions),
+    LOUPE_SCORER_GROUP: `bench-${id}-scorer`,
+    LOUPE_SCORER_HTTP_PORT: '0',
+    LOUPE_MODEL_POLL_SECONDS: '3600',
+    LOG_LEVEL: process.env.SCORER_LOG_LEVEL ?? 'warn',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  await migrate(config.database);
+  const pool = createPool({ ...config.database, poolSize: 4 });
+  const kafka = createKafka(config, logger);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, config);
+  const producer = createProducer(kafka, { idempotent: true });
+  await producer.connect();
+
+  await selectBackend(config.model.backend);
+  await ensureChampion(pool, await loadFeatureSpec(config.model.featureSpec), { actor: 'bench', count: 5000, logger });
+
+  return {
+    config,
+    env,
+    kafka,
+    admin,
+    producer,
+    pool,
+    async teardown() {
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: Object.values(config.topics) }).catch(() => {});
+      await admin.disconnect();
+      await pool.query(`DROP SCHEMA "${config.database.schema}" CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+/** `count` simulated transactions over `accounts` accounts, ending about now, with a little fraud. */
+export function simulatedTransactions(count: number, accounts: number, seed = 3): Transaction[] {
+  const spanMs = (count / (accounts * 4)) * 86_400_000;
+  const simulator = createSimulator({ seed, accounts, merchants: Math.max(100, accounts / 20), startMs: Date.now() - spanMs, ratePerSecond: count / (spanMs / 1000), fraudRate: 0.002 });
+  return simulator.take(count).map(({ transaction }) => transaction);
+}
+
+/** Sends transactions keyed by account, in batches, as fast as the broker takes them. */
+export async function produceAll(producer: Producer, topic: string, transactions: readonly Transaction[], batch = 2000): Promise<void> {
+  for (let i = 0; i < transactions.length; i += batch) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: transactions.slice(i, i + batch).map((tx) => ({ key: tx.accountId, value: JSON.stringify(tx) })),
+    });
+  }
+}
+
+/** Sum over partitions of the group's committed offsets on `topic`. */
+export async function committedCount(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return (committed?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+}
+
+/**
+ * Waits until the group has committed `total` records, and measures the sustained rate: from the
+ * first poll that sees progress to the one that sees the end, so process start-up, model loading and
+ * the group join are not counted.
+ */
+export async function sustainedRate(admin: Admin, groupId: string, topic: string, total: number, timeoutMs = 600_000): Promise<{ perSec: number; seconds: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let first: { at: number; done: number } | null = null;
+  for (;;) {
+    const done = await committedCount(admin, groupId, topic);
+    const now = performance.now();
+    if (first === null && done > 0) first = { at: now, done };
+    if (done >= total && first !== null) {
+      const seconds = (now - first.at) / 1000;
+      return { perSec: Math.round((total - first.done) / Math.max(seconds, 1e-3)), seconds };
+    }
+    if (Date.now() > deadline) throw new Error(`timed out: ${done} of ${total} committed`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface ScorerProcess {
+  child: ChildProcess;
+  /** Rejects if the process ends before stop() is called. */
+  exited: Promise<never>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A scorer process as `bin/loupe score` runs it, with the bench's environment; its output goes to
+ * this process's stderr. SCORER_NODE_ARGS are added to its node command line (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof", which NODE_OPTIONS does not allow).
+ */
+export function startScorerProcess(env: Record<string, string>, instance: string): ScorerProcess {
+  const nodeArgs = (process.env.SCORER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', join(REPO, 'node_modules/tsx/dist/loader.mjs'), join(REPO, 'services/cli/main.ts'), 'score'], {
+    env: { ...process.env, ...env, LOUPE_SCORER_INSTANCE: instance },
+    stdio: ['ignore', 2, 2],
+  });
+  let stopping = false;
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => {
+      if (!stopping) reject(new Error(`scorer ${instance} exited early (code ${code}, signal ${signal})`));
+    }),
+  );
+  exited.catch(() => {});
+  return {
+    child,
+    exited,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        stopping = true;
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * Records per second the broker's own consumer (ConsumerPerformance, from the same jars) reads
+ * `topic` at: its fetch rate, which leaves out the group join as `sustainedRate` leaves out start-up.
+ */
+export async function kafkaConsumeCeiling(brokers: string, topic: string, messages: number): Promise<number> {
+  const { stdout } = await run(
+    'bash',
+    [join(REPO, 'ops/kafka.sh'), 'tool', 'org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', brokers, '--topic', topic, '--messages', String(messages), '--timeout', '60000'],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+  const cells = stdout.trim().split('\n').at(-1)!.split(',').map((cell) => cell.trim());
+  const perSec = Number(cells[9]);
+  if (!Number.isFinite(perSec) || Number(cells[4]) < messages) throw new Error(`unexpected ConsumerPerformance output: ${stdout}`);
+  return Math.round(perSec);
+}
+
+/**
+ * Rows per second Postgres takes the bench's own decision rows at through COPY, into a copy of the
+ * decisions table with the same indexes, in one stream: the database's ceiling for those rows.
+ */
+export async function postgresCopyCeiling(pool: pg.Pool, schema: string): Promise<{ perSec: number; rows: number }> {
+  const file = join(tmpdir(), `loupe-bench-${randomBytes(4).toString('hex')}.copy`);
+  const columns = (
+    await pool.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'decisions' AND is_generated = 'NEVER' ORDER BY ordinal_position`,
+      [schema],
+    )
+  ).rows.map((row) => `"${row.column_name}"`).join(', ');
+  const psql = (command: string) => run('psql', [BENCH_DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-qc', command]);
+  try {
+    await psql(`\\copy (SELECT ${columns} FROM "${schema}".decisions) TO '${file}'`);
+    await pool.query(`CREATE TABLE "${schema}".decisions_copy (LIKE "${schema}".decisions INCLUDING ALL)`);
+    const rows = Number((await pool.query(`SELECT count(*) AS n FROM "${schema}".decisions`)).rows[0].n);
+    const started = performance.now();
+    await psql(`\\copy "${schema}".decisions_copy (${columns}) FROM '${file}'`);
+    const seconds = (performance.now() - started) / 1000;
+    return { perSec: Math.round(rows / seconds), rows };
+  } finally {
+    await rm(file, { force: true });
+  }
+}
