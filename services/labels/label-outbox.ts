@@ -31,7 +31,6 @@ export interface LabelOutbox {
 export function createLabelOutbox(deps: LabelOutboxDeps): LabelOutbox {
   const batchSize = deps.batchSize ?? 500;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
 
   async function sendRound(): Promise<number> {
     return withTransaction(deps.pool, async (client) => {
@@ -61,15 +60,26 @@ export function createLabelOutbox(deps: LabelOutboxDeps): LabelOutbox {
     }
   }
 
-  // One drain at a time in this process (other processes are kept apart by SKIP LOCKED). A caller
-  // waits for the drain in flight and then runs its own, so a label committed just before the call
-  // is covered by the promise the caller awaits.
-  async function flush(): Promise<number> {
-    while (running) await running.catch(() => undefined);
-    running = drain().finally(() => {
-      running = undefined;
-    });
-    return running;
+  // One drain at a time in this process (other processes are kept apart by SKIP LOCKED). A drain in
+  // flight may have read the outbox before the caller's label committed, so the caller waits for the
+  // next drain; everyone who arrives meanwhile shares that one, instead of each running their own
+  // after it (twenty labelling analysts meant twenty drains in a row, most of them empty).
+  let running: Promise<number> | undefined;
+  let next: Promise<number> | undefined;
+  function flush(): Promise<number> {
+    if (running === undefined) {
+      running = drain().finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = undefined;
+        return flush();
+      });
+    return next;
   }
 
   return {

@@ -14,21 +14,31 @@ import { REVIEW_ITEM_COLUMNS, type ReviewItemRow, toReviewItem } from './review-
  * instead of waiting for it and then finding it gone, so no two get the same item and none block.
  */
 export async function claimNextItem(db: pg.Pool | pg.PoolClient, analyst: string, leaseSeconds: number): Promise<ReviewItem | null> {
-  const { rows } = await db.query<ReviewItemRow>(
-    `UPDATE review_items
-        SET status = 'claimed', claimed_by = $1, lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
-      WHERE id = (
-        SELECT id FROM review_items
-         WHERE (status = 'open' OR (status = 'claimed' AND lease_expires_at < now()))
-           AND (assigned_to IS NULL OR assigned_to = $1)
-         ORDER BY (assigned_to IS NOT DISTINCT FROM $1) DESC,
-                  (skipped_by IS NOT DISTINCT FROM $1) ASC,
-                  priority DESC, created_at ASC
-         LIMIT 1
-         FOR UPDATE SKIP LOCKED)
-      RETURNING ${REVIEW_ITEM_COLUMNS}`,
-    [analyst, leaseSeconds],
-  );
-  const row = rows[0];
-  return row ? toReviewItem(row) : null;
+  for (const { where, order } of PLACES) {
+    const { rows } = await db.query<ReviewItemRow>(
+      `UPDATE review_items
+          SET status = 'claimed', claimed_by = $1, lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
+        WHERE id = (
+          SELECT id FROM review_items
+           WHERE (status = 'open' OR (status = 'claimed' AND lease_expires_at < now())) AND ${where}
+           ORDER BY ${order}priority DESC, created_at ASC
+           LIMIT 1
+           FOR UPDATE SKIP LOCKED)
+        RETURNING ${REVIEW_ITEM_COLUMNS}`,
+      [analyst, leaseSeconds],
+    );
+    if (rows[0]) return toReviewItem(rows[0]);
+  }
+  return null;
 }
+
+/**
+ * Where claim looks, in order, each through its own index (0008_claim-indexes.sql), stopping at the
+ * first row it can lock: what is assigned to the analyst (the few there are, the ones they skipped
+ * last), the shared queue without what they skipped, then what they skipped.
+ */
+const PLACES = [
+  { where: 'assigned_to = $1', order: '(skipped_by IS NOT DISTINCT FROM $1) ASC, ' },
+  { where: 'assigned_to IS NULL AND skipped_by IS DISTINCT FROM $1', order: '' },
+  { where: 'assigned_to IS NULL AND skipped_by = $1', order: '' },
+] as const;
