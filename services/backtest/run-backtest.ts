@@ -9,6 +9,7 @@ import type { CompiledFeatureSpec } from '../features/feature-spec.ts';
 import { createRowEncoder } from '../features/row-encoder.ts';
 import { recordChargebacks } from '../labels/import-chargebacks.ts';
 import { loadAnomalyModel } from '../model/anomaly-model.ts';
+import { defaultTraining } from '../model/autoencoder.ts';
 import { trainHead } from '../model/supervised-head.ts';
 import { handbookSplit } from '../evaluation/split.ts';
 import { type Config, loadConfig } from '../platform/config.ts';
@@ -170,9 +171,9 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
     const version = await buildModelVersion(encoder.rows().subarray(first * encoder.width), n, options.spec, {
       seed: options.seed,
       epochs: options.epochs,
-      batchSize: 256,
-      learningRate: 0.001,
-      validationFraction: 0.1,
+      batchSize: defaultTraining.batchSize,
+      learningRate: defaultTraining.learningRate,
+      validationFraction: defaultTraining.validationFraction,
       parentId: null,
       source: { kind: 'csv', file: options.file, backtest: runId },
       trainingFrom: iso(options.trainStartMs),

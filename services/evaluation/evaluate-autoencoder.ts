@@ -14,7 +14,8 @@ export interface RankingMetrics {
 export interface EvaluationReport {
   featureSpecVersion: string;
   split: { trainFrom: string; trainTo: string; testFrom: string; testTo: string; trainRows: number; testRows: number; testFrauds: number; removedKnownCompromised: number };
-  training: { epochs: number; seconds: number; loss: number[]; valLoss: number[] };
+  /** `keptEpoch`: the epoch whose weights were scored (the best one under early stopping). */
+  training: { epochs: number; keptEpoch: number; seconds: number; loss: number[]; valLoss: number[] };
   metrics: RankingMetrics;
   cardPrecisionPerDay: Array<{ day: string; precision: number }>;
 }
@@ -113,7 +114,7 @@ export async function evaluateAutoencoder(
         testFrauds: test.reduce((sum, record) => sum + record.label, 0),
         removedKnownCompromised: removedFromTest,
       },
-      training: { epochs: history.loss.length, seconds, loss: history.loss, valLoss: history.valLoss },
+      training: { epochs: history.loss.length, keptEpoch: history.keptEpoch, seconds, loss: history.loss, valLoss: history.valLoss },
       metrics,
       cardPrecisionPerDay: perDay,
     },

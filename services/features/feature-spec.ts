@@ -21,6 +21,12 @@ export const FeatureDefSchema = z.discriminatedUnion('kind', [
   /** The amount as is: large amounts stay far from the rest after normalisation (log compresses them). */
   z.strictObject({ kind: z.literal('amount') }),
   z.strictObject({ kind: z.literal('cyclic'), of: z.enum(['hour-of-day', 'day-of-week']) }),
+  /**
+   * 1 or 0, read from the clock as written in the timestamp (as `cyclic` does): `weekend` is
+   * Saturday or Sunday, `night` is before 07:00 (the handbook's TX_DURING_WEEKEND and
+   * TX_DURING_NIGHT, hour <= 6). A flag keeps the hard edge that a cyclic encoding smooths away.
+   */
+  z.strictObject({ kind: z.literal('calendar-flag'), flag: z.enum(['weekend', 'night']) }),
   z.strictObject({ kind: z.literal('one-hot'), field: CategoricalField, vocabulary: z.array(z.string()).min(1) }),
   z.strictObject({ kind: z.literal('hashed'), field: IdentifierField, buckets: z.number().int().min(2).max(4096) }),
   /** count and sum are log1p-scaled; mean (sum / count) is the account's average amount, unscaled. */
@@ -42,6 +48,18 @@ export type FeatureDef = z.infer<typeof FeatureDefSchema>;
 export const FeatureSpecSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   features: z.array(FeatureDefSchema).min(1),
+  /**
+   * The autoencoder's shape for these inputs, when it is not the default (services/model/autoencoder.ts
+   * checks it, activation included, when it trains). Part of the spec's version: a network is fitted
+   * to its inputs, and models record the spec they were trained with.
+   */
+  network: z
+    .strictObject({
+      hidden: z.array(z.number().int().min(1).max(4096)).max(8),
+      latent: z.number().int().min(1).max(4096),
+      activation: z.string(),
+    })
+    .optional(),
 });
 export type FeatureSpec = z.infer<typeof FeatureSpecSchema>;
 
@@ -58,6 +76,9 @@ export interface CompiledFeatureSpec {
   /** Writes the row for `tx` (given its account's state, and label histories, before it) into `out` at `offset`. */
   encode(state: AccountState, tx: Transaction, out?: Float32Array, offset?: number, histories?: LabelHistories): Float32Array;
 }
+
+// The handbook's night is hours 0 to 6 (`hour <= 6`): up to 07:00, with the minutes of hour 6 included.
+const NIGHT_ENDS_HOUR = 7;
 
 // Accounts with no earlier transaction: treat the gap as a month, the longest window we look at.
 const NO_HISTORY_MINUTES = 30 * 24 * 60;
@@ -127,6 +148,14 @@ function encoderFor(def: FeatureDef): Encoder {
         },
       };
     }
+    case 'calendar-flag':
+      return {
+        names: [`is_${def.flag}`],
+        write: (_s, tx, out, at) => {
+          const clock = localClock(tx.timestamp);
+          out[at] = (def.flag === 'weekend' ? clock.weekday === 0 || clock.weekday === 6 : clock.hour < NIGHT_ENDS_HOUR) ? 1 : 0;
+        },
+      };
     case 'one-hot': {
       const index = new Map(def.vocabulary.map((value, i) => [value, i]));
       return {

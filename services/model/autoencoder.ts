@@ -4,6 +4,7 @@
 // seeded initialisers, our own seeded shuffle (tfjs's is unseeded), and a validation split taken
 // from the end because rows arrive in time order and the model must generalise forward in time.
 import * as tf from '@tensorflow/tfjs';
+import type { FeatureSpec } from '../features/feature-spec.ts';
 import { fitNormalisation, normaliseRows, type Normalisation } from './normalisation.ts';
 import { mulberry32, shuffledOrder } from './seeded-random.ts';
 
@@ -43,6 +44,12 @@ export interface TrainOptions {
   learningRate: number;
   /** Fraction of the rows, taken from the end, held out for the validation loss (0 ≤ f < 1). */
   validationFraction: number;
+  /**
+   * Early stopping: stop once the validation loss has not improved for this many epochs in a row
+   * and keep the weights of the best epoch, so `epochs` becomes a ceiling. Needs a validation split;
+   * absent, every epoch runs and the last weights are kept.
+   */
+  patience?: number;
   architecture?: Partial<Omit<AutoencoderArchitecture, 'inputSize'>>;
   /**
    * Fine-tune this model instead of starting from random weights: its architecture, normalisation
@@ -55,9 +62,31 @@ export interface TrainOptions {
 export interface TrainingHistory {
   loss: number[];
   valLoss: number[];
+  /** The epoch (1-based) whose weights the model has: the best one under early stopping, else the last. */
+  keptEpoch: number;
 }
 
+/**
+ * The network for a spec that declares none: compact, so the scorer's kernel stays well above a
+ * million rows a second at batch 1024 (bench/scoring-kernel.ts). A spec fitted to other inputs names
+ * its own (`network`): the handbook spec uses the handbook's 100 → 20 → 100 ReLU network.
+ */
 export const defaultArchitecture: Omit<AutoencoderArchitecture, 'inputSize'> = { hidden: [32, 16], latent: 8, activation: 'elu' };
+
+/** The network a spec asks for, or the default. */
+export function architectureFor(spec: FeatureSpec): Omit<AutoencoderArchitecture, 'inputSize'> {
+  return spec.network ? { hidden: [...spec.network.hidden], latent: spec.network.latent, activation: spec.network.activation as Activation } : defaultArchitecture;
+}
+
+/**
+ * A short schedule: 10 epochs of Adam at 1e-3 on batches of 256 (about 2,400 steps on a week of
+ * the handbook's traffic). The handbook trains longer (1e-4, batches of 64, early stopping), and
+ * with `patience` so can we, but a network this wide then comes close to the identity and ranks
+ * fraud worse: on the handbook's validation week the short schedule gave a higher average precision
+ * on each of seeds 1–8 (0.23 against 0.19 on average) and a higher mean card-precision@100, in
+ * about a seventh of the training time.
+ */
+export const defaultTraining = { epochs: 10, batchSize: 256, learningRate: 1e-3, validationFraction: 0.1 } as const satisfies Omit<TrainOptions, 'seed'>;
 
 /** Layer widths from input to output: [d, ...hidden, latent, ...hidden reversed, d]. */
 export function layerWidths(architecture: AutoencoderArchitecture): number[] {
@@ -122,7 +151,11 @@ export async function trainAutoencoder(rows: Float32Array, n: number, featureNam
   const shuffle = mulberry32(options.seed ^ 0x5eed5eed);
   const order = new Uint32Array(nTrain);
   const shuffled = new Float32Array(nTrain * d);
-  const history: TrainingHistory = { loss: [], valLoss: [] };
+  const history: TrainingHistory = { loss: [], valLoss: [], keptEpoch: 0 };
+  const { patience } = options;
+  // Copies, not the layer variables: training goes on updating those after the best epoch.
+  let best: { valLoss: number; epoch: number; weights: tf.Tensor[] } | undefined;
+  let sinceBest = 0;
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const started = performance.now();
@@ -142,15 +175,30 @@ export async function trainAutoencoder(rows: Float32Array, n: number, featureNam
         history.loss.push(loss);
         if (valLoss !== null) history.valLoss.push(valLoss);
         options.onEpoch?.({ epoch: epoch + 1, loss, valLoss, seconds: (performance.now() - started) / 1000 });
+        if (patience !== undefined && valLoss !== null) {
+          if (best === undefined || valLoss < best.valLoss) {
+            for (const w of best?.weights ?? []) w.dispose();
+            best = { valLoss, epoch: epoch + 1, weights: network.getWeights().map((w) => w.clone()) };
+            sinceBest = 0;
+          } else if (++sinceBest >= patience) {
+            break;
+          }
+        }
       } finally {
         x.dispose();
       }
+    }
+    history.keptEpoch = history.loss.length;
+    if (best !== undefined) {
+      network.setWeights(best.weights);
+      history.keptEpoch = best.epoch;
     }
   } catch (error) {
     network.dispose();
     throw error;
   } finally {
     validation?.dispose();
+    for (const w of best?.weights ?? []) w.dispose();
   }
   return { model: { architecture, featureNames: [...featureNames], normalisation, network }, history };
 }
@@ -186,6 +234,10 @@ function checkTrainingInput(rows: Float32Array, n: number, featureNames: readonl
   if (!(Number.isInteger(options.epochs) && options.epochs >= 0)) throw new RangeError('epochs must be a non-negative integer');
   if (!(Number.isInteger(options.batchSize) && options.batchSize > 0)) throw new RangeError('batchSize must be a positive integer');
   if (!(options.learningRate > 0)) throw new RangeError('learningRate must be positive');
+  if (options.patience !== undefined) {
+    if (!(Number.isInteger(options.patience) && options.patience >= 1)) throw new RangeError('patience must be a positive integer');
+    if (Math.floor(n * options.validationFraction) < 1) throw new RangeError('early stopping (patience) needs a validation split: set validationFraction above 0');
+  }
   for (let i = 0; i < rows.length; i++) {
     if (!Number.isFinite(rows[i]!)) throw new RangeError(`row ${Math.floor(i / d)}, feature "${featureNames[i % d]}" is not finite`);
   }

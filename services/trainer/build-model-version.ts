@@ -2,6 +2,7 @@
 // and name it. No I/O: the caller reads the rows and stores the record (services/registry).
 import type { CompiledFeatureSpec } from '../features/feature-spec.ts';
 import {
+  architectureFor,
   type Autoencoder,
   createScoringKernel,
   deserialiseModel,
@@ -55,7 +56,7 @@ export async function buildModelVersion(rows: Float32Array, n: number, spec: Com
     batchSize: options.batchSize,
     learningRate: options.learningRate,
     validationFraction: options.validationFraction,
-    ...(options.architecture ? { architecture: options.architecture } : {}),
+    architecture: options.architecture ?? architectureFor(spec.spec),
     ...(options.start ? { start: options.start } : {}),
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
   });

@@ -52,6 +52,19 @@ describe('feature spec', () => {
     assert.ok(Math.abs(sundayEvening.weekday_sin!) < 1e-6 && Math.abs(sundayEvening.weekday_cos! - 1) < 1e-6, 'still Sunday locally');
   });
 
+  it('flags weekends and the handbook\'s night (hours 0 to 6) on the clock as written', () => {
+    const spec = compileFeatureSpec({ name: 'f', features: [{ kind: 'calendar-flag', flag: 'weekend' }, { kind: 'calendar-flag', flag: 'night' }] });
+    assert.deepEqual(spec.names, ['is_weekend', 'is_night']);
+    const at = (timestamp: string) => row(spec, undefined, tx(0, { timestamp }));
+    assert.deepEqual(at('2026-03-02T00:00:00Z'), { is_weekend: 0, is_night: 1 }, 'Monday midnight');
+    assert.deepEqual(at('2026-03-02T06:59:59Z'), { is_weekend: 0, is_night: 1 }, 'hour 6 is still night');
+    assert.deepEqual(at('2026-03-02T07:00:00Z'), { is_weekend: 0, is_night: 0 });
+    assert.deepEqual(at('2026-02-28T12:00:00Z'), { is_weekend: 1, is_night: 0 }, 'Saturday');
+    assert.deepEqual(at('2026-03-01T23:59:59Z'), { is_weekend: 1, is_night: 0 }, 'Sunday, last second');
+    assert.deepEqual(at('2026-03-01T23:30:00-01:00'), { is_weekend: 1, is_night: 0 }, 'Monday in UTC, still Sunday evening locally');
+    assert.throws(() => compileFeatureSpec({ name: 'f', features: [{ kind: 'calendar-flag', flag: 'holiday' }] }));
+  });
+
   it('counts windows at their edges, this transaction included', () => {
     const spec = compileFeatureSpec({
       name: 'w',

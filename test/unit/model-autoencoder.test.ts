@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { buildNetwork, disposeAutoencoder, predictReconstruction, trainAutoencoder, type Activation, type Autoencoder, type TrainOptions } from '../../services/model/autoencoder.ts';
+import { buildNetwork, disposeAutoencoder, predictReconstruction, trainAutoencoder, type Activation, type Autoencoder, type TrainingHistory, type TrainOptions } from '../../services/model/autoencoder.ts';
 import { selectBackend } from '../../services/model/backend.ts';
 import { fitNormalisation, normaliseRows } from '../../services/model/normalisation.ts';
 import { createScoringKernel, topFeatures } from '../../services/model/scoring-kernel.ts';
@@ -75,7 +75,7 @@ const evalN = data.n - trainN;
 
 describe('autoencoder', () => {
   let model: Autoencoder;
-  let history: { loss: number[]; valLoss: number[] };
+  let history: TrainingHistory;
   const epochs: number[] = [];
 
   before(async () => {
@@ -202,6 +202,28 @@ describe('autoencoder', () => {
     disposeAutoencoder(trained.model);
   });
 
+  it('stops early once the validation loss stalls, keeping the best epoch\'s weights', async () => {
+    const patience = 2;
+    const stopped = await trainAutoencoder(normalOnly.rows, normalOnly.n, data.featureNames, { ...options, epochs: 200, learningRate: 0.02, patience });
+    const { loss, valLoss, keptEpoch } = stopped.history;
+    assert.ok(loss.length < 200, `ran all ${loss.length} epochs`);
+    const best = valLoss.indexOf(Math.min(...valLoss));
+    assert.equal(keptEpoch, best + 1);
+    assert.equal(loss.length, keptEpoch + patience, 'stops after `patience` epochs without improvement');
+    // The kept weights reproduce the best epoch's validation loss, not the last one's.
+    const d = data.d;
+    const nVal = Math.floor(normalOnly.n * options.validationFraction);
+    const valRows = normalOnly.rows.subarray((normalOnly.n - nVal) * d, normalOnly.n * d);
+    const target = normaliseRows(stopped.model.normalisation, valRows, nVal);
+    const reconstruction = predictReconstruction(stopped.model, valRows, nVal);
+    let sum = 0;
+    for (let i = 0; i < target.length; i++) sum += (reconstruction[i]! - target[i]!) ** 2;
+    const mse = sum / target.length;
+    assert.ok(Math.abs(mse - valLoss[best]!) <= 1e-4 * valLoss[best]!, `kept weights give ${mse}, best epoch ${valLoss[best]}, last ${valLoss.at(-1)}`);
+    disposeAutoencoder(stopped.model);
+    assert.equal(history.keptEpoch, 8, 'without patience the last epoch is kept');
+  });
+
   it('refuses bad training input with a reason', async () => {
     const d = data.d;
     await assert.rejects(trainAutoencoder(data.rows.subarray(0, 10 * d), 11, data.featureNames, options), /rows has 200 values, expected 11 rows/);
@@ -210,5 +232,7 @@ describe('autoencoder', () => {
     await assert.rejects(trainAutoencoder(withNaN, 10, data.featureNames, options), /row 3, feature "f04" is not finite/);
     await assert.rejects(trainAutoencoder(data.rows.subarray(0, 10 * d), 10, data.featureNames, { ...options, validationFraction: 1 }), /validationFraction/);
     await assert.rejects(trainAutoencoder(data.rows.subarray(0, 10 * d), 10, data.featureNames, { ...options, architecture: { latent: 0 } }), /latent must be a positive integer/);
+    await assert.rejects(trainAutoencoder(data.rows.subarray(0, 10 * d), 10, data.featureNames, { ...options, patience: 0 }), /patience must be a positive integer/);
+    await assert.rejects(trainAutoencoder(data.rows.subarray(0, 10 * d), 10, data.featureNames, { ...options, patience: 2, validationFraction: 0 }), /needs a validation split/);
   });
 });

@@ -8,6 +8,7 @@ import { CsvError } from '../../datasets/csv.ts';
 import { columnMappingFromCommandLine, MAPPING_FLAG_OPTIONS } from '../../datasets/mapping-flags.ts';
 import { parseDateTime } from '../../datasets/time.ts';
 import { loadFeatureSpec } from '../../features/load-feature-spec.ts';
+import { defaultTraining } from '../../model/autoencoder.ts';
 import { selectBackend } from '../../model/index.ts';
 import { type Command, UsageError, wholeNumberFlag } from '../command.ts';
 
@@ -26,7 +27,7 @@ DIR/learning-curve.html.
   --delayed-labels none|frauds|all  labels of what the analyst did not see, known --delay-days
                         after each transaction (default all, the handbook's protocol)
   --accounts F          replay this share of the accounts (default 1)
-  --epochs N --seed S   starting autoencoder (defaults 10, 1)
+  --epochs N --seed S   starting autoencoder (defaults ${defaultTraining.epochs}, 1)
   --refresh-days N      fine-tune the autoencoder on recent traffic every N test days (default 0: never)
   --keep-known-compromised  also score cards already known to be compromised (dropped by default,
                         as in the handbook's protocol and loupe evaluate)
@@ -54,7 +55,7 @@ export const backtestCommand: Command = {
         budget: { type: 'string', default: '100' },
         'delayed-labels': { type: 'string', default: 'all' },
         accounts: { type: 'string', default: '1' },
-        epochs: { type: 'string', default: '10' },
+        epochs: { type: 'string', default: String(defaultTraining.epochs) },
         seed: { type: 'string', default: '1' },
         'refresh-days': { type: 'string', default: '0' },
         keep: { type: 'boolean', default: false },

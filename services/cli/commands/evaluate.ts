@@ -4,7 +4,7 @@ import { columnMappingFromCommandLine, MAPPING_FLAG_OPTIONS } from '../../datase
 import { encodeLabelledFile } from '../../evaluation/encoded-dataset.ts';
 import { evaluateAutoencoder } from '../../evaluation/evaluate-autoencoder.ts';
 import { loadFeatureSpec } from '../../features/load-feature-spec.ts';
-import { backendPreferences, type BackendPreference, defaultArchitecture, disposeAutoencoder, selectBackend } from '../../model/index.ts';
+import { backendPreferences, type BackendPreference, architectureFor, defaultTraining, disposeAutoencoder, selectBackend } from '../../model/index.ts';
 import { type Command, UsageError, wholeNumberFlag } from '../command.ts';
 
 const HELP = `usage: loupe evaluate FILE.csv[.gz] --mapping NAME|FILE [options]
@@ -19,7 +19,10 @@ reconstruction error, reporting ROC AUC, average precision, precision@k and card
   --delay-days N          days between training and test, the label delay (default 7)
   --test-days N           test days (default 7)
   --keep-known-compromised  do not drop cards already known compromised from test days
-  --epochs N --batch-size N --learning-rate X --seed S   training (defaults 10, 256, 0.001, 1)
+  --epochs N --batch-size N --learning-rate X --seed S   training (defaults ${defaultTraining.epochs}, ${defaultTraining.batchSize}, ${defaultTraining.learningRate}, 1)
+  --patience N            early stopping: stop when the validation loss (the last
+                          ${defaultTraining.validationFraction * 100}% of the training window) has not improved for N epochs and
+                          keep the best epoch, --epochs becoming a ceiling (default 0: every epoch)
   --k N                   k for precision@k and card-precision@k (default 100)
   --backend NAME          ${backendPreferences.join(' | ')} (default auto)
   --out FILE              write the full report as JSON
@@ -42,9 +45,10 @@ export const evaluateCommand: Command = {
         'delay-days': { type: 'string', default: '7' },
         'test-days': { type: 'string', default: '7' },
         'keep-known-compromised': { type: 'boolean', default: false },
-        epochs: { type: 'string', default: '10' },
-        'batch-size': { type: 'string', default: '256' },
-        'learning-rate': { type: 'string', default: '0.001' },
+        epochs: { type: 'string', default: String(defaultTraining.epochs) },
+        'batch-size': { type: 'string', default: String(defaultTraining.batchSize) },
+        'learning-rate': { type: 'string', default: String(defaultTraining.learningRate) },
+        patience: { type: 'string', default: '0' },
         seed: { type: 'string', default: '1' },
         k: { type: 'string', default: '100' },
         backend: { type: 'string', default: 'auto' },
@@ -61,6 +65,7 @@ export const evaluateCommand: Command = {
     if (!backendPreferences.includes(values.backend as BackendPreference)) throw new UsageError(`unknown --backend "${values.backend}"\n\n${HELP}`);
     const learningRate = Number(values['learning-rate']);
     if (!(learningRate > 0)) throw new UsageError(`--learning-rate must be a positive number\n\n${HELP}`);
+    const patience = int('patience', values.patience, 0);
 
     const backend = await selectBackend(values.backend as BackendPreference);
     logger.info({ backend: backend.name, attempts: backend.attempts }, 'tensorflow backend');
@@ -89,8 +94,9 @@ export const evaluateCommand: Command = {
         epochs: int('epochs', values.epochs, 1),
         batchSize: int('batch-size', values['batch-size'], 1),
         learningRate,
-        validationFraction: 0.1,
-        architecture: defaultArchitecture,
+        validationFraction: defaultTraining.validationFraction,
+        ...(patience > 0 ? { patience } : {}),
+        architecture: architectureFor(spec.spec),
       },
       int('k', values.k, 1),
       (epoch) => logger.info(epoch, 'epoch'),
@@ -102,7 +108,8 @@ export const evaluateCommand: Command = {
     console.log(
       `ROC AUC ${m.rocAuc.toFixed(3)}  average precision ${m.averagePrecision.toFixed(3)}  ` +
         `precision@${m.k} ${m.precisionAtK.toFixed(3)}  card-precision@${m.k} ${m.cardPrecisionAtK.toFixed(3)}  ` +
-        `(${report.split.testRows} test rows, ${report.split.testFrauds} frauds, trained on ${report.split.trainRows} in ${report.training.seconds.toFixed(1)} s)`,
+        `(${report.split.testRows} test rows, ${report.split.testFrauds} frauds, trained on ${report.split.trainRows} in ${report.training.seconds.toFixed(1)} s, ` +
+        `${report.training.epochs} epochs${report.training.keptEpoch === report.training.epochs ? '' : `, weights of epoch ${report.training.keptEpoch}`})`,
     );
     return 0;
   },

@@ -8,7 +8,7 @@ import { columnMappingFromCommandLine, MAPPING_FLAG_OPTIONS } from '../../datase
 import { parseDateTime } from '../../datasets/time.ts';
 import type { CompiledFeatureSpec } from '../../features/feature-spec.ts';
 import { loadFeatureSpec } from '../../features/load-feature-spec.ts';
-import { backendPreferences, type BackendPreference, type EpochReport, selectBackend } from '../../model/index.ts';
+import { backendPreferences, type BackendPreference, defaultTraining, type EpochReport, selectBackend } from '../../model/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { createPool, migrate, withTransaction } from '../../platform/postgres.ts';
 import { findChampion } from '../../registry/model-store.ts';
@@ -36,8 +36,8 @@ the champion with --promote. Prints a line per epoch and, at the end, the loss c
   --exclude-fraud         leave out transactions labelled fraud (CSV: the label column; Postgres:
                           each transaction's latest label)
   --spec NAME|FILE        feature spec (built in: card-default, handbook, ulb-pca) (required)
-  --epochs N --batch-size N --learning-rate X --seed S   (defaults 10, 256, 0.001, 1)
-  --validation-fraction F most recent share of rows held out for the validation loss (default 0.1)
+  --epochs N --batch-size N --learning-rate X --seed S   (defaults ${defaultTraining.epochs}, ${defaultTraining.batchSize}, ${defaultTraining.learningRate}, 1)
+  --validation-fraction F most recent share of rows held out for the validation loss (default ${defaultTraining.validationFraction})
   --backend NAME          ${backendPreferences.join(' | ')} (default auto)
   --promote               make the new version champion; otherwise it is stored as a candidate
   --reason TEXT           why it is promoted (default "trained and promoted by loupe train")
@@ -100,11 +100,11 @@ export const trainCommand: Command = {
         until: { type: 'string' },
         'exclude-fraud': { type: 'boolean', default: false },
         spec: { type: 'string' },
-        epochs: { type: 'string', default: '10' },
-        'batch-size': { type: 'string', default: '256' },
-        'learning-rate': { type: 'string', default: '0.001' },
+        epochs: { type: 'string', default: String(defaultTraining.epochs) },
+        'batch-size': { type: 'string', default: String(defaultTraining.batchSize) },
+        'learning-rate': { type: 'string', default: String(defaultTraining.learningRate) },
         seed: { type: 'string', default: '1' },
-        'validation-fraction': { type: 'string', default: '0.1' },
+        'validation-fraction': { type: 'string', default: String(defaultTraining.validationFraction) },
         backend: { type: 'string', default: 'auto' },
         promote: { type: 'boolean', default: false },
         reason: { type: 'string' },
