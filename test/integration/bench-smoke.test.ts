@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Runs a benchmark with tiny settings and returns the one JSON object it prints. */
+async function bench(name: string, args: string[]): Promise<Record<string, any>> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', `bench/${name}.ts`, ...args], {
+    env: { ...process.env, BENCH_DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/loupe_test' },
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 240_000,
+  });
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines.at(-1)!);
+}
+
+// Benchmarks are not tests: these only keep each one working, on sizes too small to mean anything.
+describe('benchmarks still run (tiny sizes)', () => {
+  it('rules stage: compiled rules agree with json-rules-engine and report the 50-rule rate', async () => {
+    const out = await bench('rules-stage', ['--records', '300']);
+    assert.equal(out.benchmark, 'rules-stage');
+    assert.ok(out.rulesEvalsPerSec50 > 0 && out.fiftyRules.rules === 50);
+  });
+
+  it('feature stage: state for many accounts, with its ceilings', async () => {
+    const out = await bench('feature-stage', ['--accounts', '2000', '--small-accounts', '200', '--transactions', '4000']);
+    assert.ok(out.featureTxPerSec > 0 && out.ratioToJsonParse > 0);
+  });
+
+  it('end to end: a scorer process decides every record, beside both ceilings', async () => {
+    const out = await bench('end-to-end', ['--records', '1500', '--accounts', '500']);
+    assert.equal(out.committed, 1500);
+    assert.ok(out.endToEndTxPerSec > 0 && out.kafkaConsumeCeilingPerSec > 0 && out.postgresCopyCeilingPerSec > 0 && out.endToEndCeilingRatio > 0);
+  });
+
+  it('latency: every transaction of a steady load is measured', async () => {
+    const out = await bench('latency', ['--rate', '200', '--seconds', '3', '--accounts', '300']);
+    assert.equal(out.measured, 600);
+    assert.ok(out.latencyP99Ms >= out.latencyP50Ms && out.latencyP50Ms > 0);
+  });
+
+  it('review API: 20 analysts claim and label, each item labelled once', async () => {
+    const out = await bench('review-api', ['--seconds', '2', '--ceiling-seconds', '1', '--warmup-seconds', '1', '--items', '400']);
+    assert.equal(out.verification.ok, true);
+    assert.ok(out.reviewP99Ms > 0);
+  });
+});
