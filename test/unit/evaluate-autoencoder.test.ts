@@ -29,7 +29,7 @@ describe('unsupervised autoencoder evaluation', () => {
     const { report, model } = await evaluateAutoencoder(dataset, { trainStart: '2013-09-01', trainDays: 1, delayDays: 0, testDays: 1, removeKnownCompromised: false }, training, 50);
     disposeAutoencoder(model);
     assert.ok(report.split.trainRows > 1000 && report.split.testRows > 1000, JSON.stringify(report.split));
-    // Seeded, so deterministic per backend (0.901 / 0.57 on wasm); the margin covers other backends.
+    // Seeded, so deterministic per backend (0.835 / 0.43 on wasm); the margin covers other backends.
     assert.ok(report.metrics.rocAuc > 0.78, `ROC AUC ${report.metrics.rocAuc}`);
     assert.ok(report.metrics.averagePrecision > 0.3, `average precision ${report.metrics.averagePrecision} (fraud rate ~0.15)`);
     assert.equal(report.training.loss.length, training.epochs);
@@ -61,6 +61,6 @@ describe('unsupervised autoencoder evaluation', () => {
     disposeAutoencoder(model);
     const frauds = test.reduce((sum, i) => sum + dataset.labels[i]!, 0);
     assert.ok(frauds >= 20, `${frauds} frauds in the test part`);
-    assert.ok(metrics.rocAuc > 0.75, `ROC AUC ${metrics.rocAuc} (0.839 on wasm)`);
+    assert.ok(metrics.rocAuc > 0.75, `ROC AUC ${metrics.rocAuc} (0.803 on wasm)`);
   });
 });
