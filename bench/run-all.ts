@@ -23,6 +23,7 @@ const BENCHMARKS: Record<string, { args: string[]; figures: (out: Record<string,
   'end-to-end': { args: [], figures: (o) => ({ endToEndTxPerSec: o.endToEndTxPerSec, endToEndCeilingRatio: o.endToEndCeilingRatio }) },
   latency: { args: [], figures: (o) => ({ latencyP50Ms: o.latencyP50Ms, latencyP95Ms: o.latencyP95Ms, latencyP99Ms: o.latencyP99Ms }) },
   'review-api': { args: [], figures: (o) => ({ reviewP99Ms: o.reviewP99Ms }) },
+  scale: { args: [], figures: (o) => Object.fromEntries(o.runs.map((r: { scorers: number; endToEndTxPerSec: number }) => [`endToEndTxPerSecWith${r.scorers}Scorers`, r.endToEndTxPerSec])) },
 };
 
 /** The bars of DESIGN.md and the performance issue, checked mechanically. */
