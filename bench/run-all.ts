@@ -4,7 +4,7 @@
 // bench/results/summary.json. A benchmark that fails is recorded as failed; the others still run.
 //   npm run bench            (node --import tsx bench/run-all.ts [--only name,name])
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,10 +37,21 @@ const BARS: Array<{ figure: string; test: (value: number) => boolean; bar: strin
   { figure: 'reviewP99Ms', test: (v) => v < 20, bar: 'p99 < 20 ms, 20 concurrent analysts' },
 ];
 
+/** The JSON object a benchmark printed: all of stdout (pretty-printed), or its last line (after logs). */
+function lastJsonObject(stdout: string): Record<string, unknown> {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
+  }
+}
+
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = values.only?.split(',');
 await mkdir(RESULTS, { recursive: true });
-const figures: Record<string, number> = {};
+// With --only, the other benchmarks' figures are kept from the last summary (their own files keep their dates).
+const previous = only ? ((await readFile(join(RESULTS, 'summary.json'), 'utf8').then(JSON.parse, () => ({}))) as Record<string, unknown>) : {};
+const figures: Record<string, number> = Object.fromEntries(Object.entries(previous).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && !['cores', 'loadAverage1m'].includes(entry[0])));
 const failures: Record<string, string> = {};
 for (const [name, benchmark] of Object.entries(BENCHMARKS)) {
   if (only && !only.includes(name)) continue;
@@ -48,7 +59,7 @@ for (const [name, benchmark] of Object.entries(BENCHMARKS)) {
   const started = performance.now();
   try {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(HERE, `${name}.ts`), ...benchmark.args], { maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60_000 });
-    const output = JSON.parse(stdout.trim().split('\n').filter((line) => line.startsWith('{')).at(-1) ?? stdout);
+    const output = lastJsonObject(stdout);
     await writeFile(join(RESULTS, `${name}.json`), `${JSON.stringify(output, null, 2)}\n`);
     Object.assign(figures, benchmark.figures(output));
     process.stderr.write(`[bench] ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
