@@ -1,4 +1,6 @@
+import type pg from 'pg';
 import type { Config } from '../platform/config.ts';
+import { createPool, migrate } from '../platform/postgres.ts';
 import type { Logger } from '../platform/logger.ts';
 
 export interface CommandContext {
@@ -22,4 +24,15 @@ export function wholeNumberFlag(name: string, raw: string, min: number, help: st
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, got "${raw}"\n\n${help}`);
   return value;
+}
+
+/** Migrates, runs `work` with a pool of the configured database, and closes the pool whatever happens. */
+export async function withPool<T>({ config, logger }: CommandContext, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  await migrate(config.database, logger);
+  const pool = createPool(config.database);
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
 }

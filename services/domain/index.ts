@@ -7,6 +7,7 @@ import type { Transaction } from './transaction.ts';
 export * from './account-state.ts';
 export * from './dead-letter.ts';
 export * from './decision.ts';
+export * from './decision-row.ts';
 export * from './label.ts';
 export * from './model-version.ts';
 export * from './parse-message.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type AccountState, AccountStateSchema, type Decision } from '../domain/index.ts';
+import { type AccountState, AccountStateSchema, decisionFromRow, type DecisionRow } from '../domain/index.ts';
 import { reviewPriority } from '../policy/review-priority.ts';
 import type { ScoredBatch, StoredDecision } from './score-batch.ts';
 import { appendAudit } from '../platform/audit-log.ts';
@@ -7,49 +7,16 @@ import { countMerchantDays } from './label-history-store.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
-interface DecisionRow {
-  transaction_id: string;
-  account_id: string;
-  action: Decision['action'];
-  probability: number;
-  confidence: number;
-  decided_by: Decision['decidedBy'];
-  anomaly: Decision['anomaly'];
-  rule_hits: Decision['ruleHits'];
-  evidence: Decision['evidence'];
-  model_version: string | null;
-  rules_version: string;
-  policy_version: string;
-  decided_at: Date;
-  latency_ms: number;
+interface StoredDecisionRow extends DecisionRow {
   source_topic: string;
   source_partition: number;
   source_offset: string;
 }
 
-export function decisionFromRow(row: DecisionRow): Decision {
-  return {
-    transactionId: row.transaction_id,
-    accountId: row.account_id,
-    action: row.action,
-    probability: row.probability,
-    confidence: row.confidence,
-    decidedBy: row.decided_by,
-    anomaly: row.anomaly,
-    ruleHits: row.rule_hits,
-    evidence: row.evidence,
-    modelVersion: row.model_version,
-    rulesVersion: row.rules_version,
-    policyVersion: row.policy_version,
-    decidedAt: row.decided_at.toISOString(),
-    latencyMs: row.latency_ms,
-  };
-}
-
 export async function findStoredDecisions(db: Queryable, transactionIds: string[]): Promise<Map<string, StoredDecision>> {
   const found = new Map<string, StoredDecision>();
   if (transactionIds.length === 0) return found;
-  const { rows } = await db.query<DecisionRow>(
+  const { rows } = await db.query<StoredDecisionRow>(
     `SELECT transaction_id, account_id, action, probability, confidence, decided_by, anomaly, rule_hits, evidence,
             model_version, rules_version, policy_version, decided_at, latency_ms,
             source_topic, source_partition, source_offset::text AS source_offset

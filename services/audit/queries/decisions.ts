@@ -1,31 +1,18 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import type { Action, Anomaly, Evidence, RuleHit } from '../../domain/index.ts';
+import { type Action, type Decision, decisionFromRow, type DecisionRow } from '../../domain/index.ts';
 import { type Connection, decodeCursor, type Page, toConnection } from '../pagination.ts';
 import { isoMicros, SqlFilter } from './sql-filter.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
-export interface DecisionNode {
-  transactionId: string;
-  accountId: string;
-  action: Action;
-  probability: number;
-  confidence: number;
-  decidedBy: string;
-  anomaly: Anomaly | null;
-  ruleHits: RuleHit[];
-  evidence: Evidence[];
+/** A stored decision with what the audit API shows beside it: the inputs it saw and where it came from. */
+export interface DecisionNode extends Decision {
   transaction: Record<string, unknown>;
   facts: Record<string, unknown>;
   featureVector: number[] | null;
   featureSpecVersion: string | null;
-  modelVersion: string | null;
-  rulesVersion: string;
-  policyVersion: string;
   eventTime: string;
-  decidedAt: string;
-  latencyMs: number;
   source: { topic: string; partition: number; offset: string };
   scorerInstance: string;
 }
@@ -39,26 +26,13 @@ export interface DecisionFilter {
   to?: string | null;
 }
 
-interface DecisionRow {
-  transaction_id: string;
-  account_id: string;
-  action: Action;
-  probability: number;
-  confidence: number;
-  decided_by: string;
-  anomaly: Anomaly | null;
-  rule_hits: RuleHit[];
-  evidence: Evidence[];
+interface AuditDecisionRow extends DecisionRow {
+  decided_at: string;
   transaction: Record<string, unknown>;
   facts: Record<string, unknown>;
   feature_vector: number[] | null;
   feature_spec_version: string | null;
-  model_version: string | null;
-  rules_version: string;
-  policy_version: string;
   event_time: string;
-  decided_at: string;
-  latency_ms: number;
   source_topic: string;
   source_partition: number;
   source_offset: string;
@@ -70,33 +44,20 @@ const COLUMNS = `transaction_id, account_id, action, probability, confidence, de
   ${isoMicros('event_time')} AS event_time, ${isoMicros('decided_at')} AS decided_at, latency_ms,
   source_topic, source_partition, source_offset, scorer_instance`;
 
-const toNode = (row: DecisionRow): DecisionNode => ({
-  transactionId: row.transaction_id,
-  accountId: row.account_id,
-  action: row.action,
-  probability: row.probability,
-  confidence: row.confidence,
-  decidedBy: row.decided_by,
-  anomaly: row.anomaly,
-  ruleHits: row.rule_hits,
-  evidence: row.evidence,
+const toNode = (row: AuditDecisionRow): DecisionNode => ({
+  ...decisionFromRow(row),
   transaction: row.transaction,
   facts: row.facts,
   featureVector: row.feature_vector,
   featureSpecVersion: row.feature_spec_version,
-  modelVersion: row.model_version,
-  rulesVersion: row.rules_version,
-  policyVersion: row.policy_version,
   eventTime: row.event_time,
-  decidedAt: row.decided_at,
-  latencyMs: row.latency_ms,
   source: { topic: row.source_topic, partition: row.source_partition, offset: String(row.source_offset) },
   scorerInstance: row.scorer_instance,
 });
 
 export async function findDecisions(db: Queryable, transactionIds: readonly string[]): Promise<Map<string, DecisionNode>> {
   if (transactionIds.length === 0) return new Map();
-  const { rows } = await db.query<DecisionRow>(`SELECT ${COLUMNS} FROM decisions WHERE transaction_id = ANY($1)`, [transactionIds]);
+  const { rows } = await db.query<AuditDecisionRow>(`SELECT ${COLUMNS} FROM decisions WHERE transaction_id = ANY($1)`, [transactionIds]);
   return new Map(rows.map((row) => [row.transaction_id, toNode(row)]));
 }
 
@@ -115,7 +76,7 @@ export async function listDecisions(db: Queryable, filter: DecisionFilter, page:
     const [decidedAt, transactionId] = decodeCursor(page.after, DecisionCursor);
     where.add('(decided_at, transaction_id) < (?::timestamptz, ?)', decidedAt, transactionId);
   }
-  const { rows } = await db.query<DecisionRow>(
+  const { rows } = await db.query<AuditDecisionRow>(
     `SELECT ${COLUMNS} FROM decisions ${where.where} ORDER BY decisions.decided_at DESC, decisions.transaction_id DESC LIMIT ${where.param(page.first + 1)}`,
     where.params,
   );

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { verifyAuditChain } from '../../audit/verify-chain.ts';
 import { runAudit } from '../../audit/main.ts';
-import { createPool, migrate } from '../../platform/postgres.ts';
-import { type Command, UsageError } from '../command.ts';
+import { type Command, UsageError, withPool } from '../command.ts';
 
 const HELP = `usage: loupe audit serve | verify [--json]
   serve    run the GraphQL audit API (LOUPE_AUDIT_HTTP_PORT, default 8083) at /graphql
@@ -25,9 +24,7 @@ export const auditCommand: Command = {
     }
     if (action !== 'verify') throw new UsageError(`${action === undefined ? 'missing action' : `unknown action "${action}"`}\n\n${HELP}`);
 
-    await migrate(config.database, logger);
-    const pool = createPool(config.database);
-    try {
+    return withPool({ config, logger }, async (pool) => {
       let reported = 0;
       const result = await verifyAuditChain(pool, ({ checked, total }) => {
         if (checked - reported >= 100_000) {
@@ -39,8 +36,6 @@ export const auditCommand: Command = {
       else if (result.ok) console.log(`audit chain holds: ${result.entriesChecked} entries; head ${result.head.seq} ${result.head.hash}`);
       else console.log(`audit chain BROKEN at entry ${result.firstBroken!.seq}${result.firstBroken!.id ? ` (row id ${result.firstBroken!.id})` : ''}: ${result.firstBroken!.reason}: ${result.firstBroken!.detail}`);
       return result.ok ? 0 : 1;
-    } finally {
-      await pool.end();
-    }
+    });
   },
 };

@@ -1,11 +1,12 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import type pg from 'pg';
 import { createKafka, createProducer } from '../../platform/kafka.ts';
-import { createPool, migrate, withTransaction } from '../../platform/postgres.ts';
+import { withTransaction } from '../../platform/postgres.ts';
 import { announceChampion } from '../../registry/announce-champion.ts';
 import { findChampion, findModel, promoteModel } from '../../registry/model-store.ts';
 import { findPreviousChampionId, listModelSummaries, type ModelSummary } from '../../registry/model-queries.ts';
-import { type Command, type CommandContext, UsageError } from '../command.ts';
+import { type Command, type CommandContext, UsageError, withPool } from '../command.ts';
 
 const HELP = `usage: loupe models list [--limit N] [--json]
        loupe models promote ID --reason TEXT [--actor NAME]
@@ -51,7 +52,7 @@ function table(models: ModelSummary[]): string {
  * Tells running scorers about the champion now in Postgres. A failure is a warning, not an error:
  * the promotion stands, and scorers find it by polling within LOUPE_MODEL_POLL_SECONDS.
  */
-async function announce({ config, logger }: CommandContext, pool: ReturnType<typeof createPool>): Promise<void> {
+async function announce({ config, logger }: CommandContext, pool: pg.Pool): Promise<void> {
   const kafka = createKafka(config, logger, { retry: { retries: 3, initialRetryTime: 300 } });
   const producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   try {
@@ -62,16 +63,6 @@ async function announce({ config, logger }: CommandContext, pool: ReturnType<typ
     console.error(`loupe: warning: could not announce on ${config.topics['model-updates']} (${(error as Error).message}); scorers will find the champion within ${config.model.pollSeconds} s by polling, or run loupe models announce`);
   } finally {
     await producer.disconnect().catch(() => undefined);
-  }
-}
-
-async function withPool<T>({ config, logger }: CommandContext, work: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
-  await migrate(config.database, logger);
-  const pool = createPool(config.database);
-  try {
-    return await work(pool);
-  } finally {
-    await pool.end();
   }
 }
 

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ApiRole, createApiToken, listApiTokens, revokeApiToken } from '../../audit/api-tokens.ts';
 import { MAX_PAGE_SIZE } from '../../audit/pagination.ts';
-import { createPool, migrate } from '../../platform/postgres.ts';
-import { type Command, UsageError, wholeNumberFlag } from '../command.ts';
+import { type Command, UsageError, wholeNumberFlag, withPool } from '../command.ts';
 
 const HELP = `usage: loupe tokens create NAME --role auditor|analyst|admin [--days N] [--by WHO]
        loupe tokens list
@@ -17,7 +16,7 @@ const usage = (message: string) => new UsageError(`${message}\n\n${HELP}`);
 
 export const tokensCommand: Command = {
   summary: 'tokens create|list|revoke: API tokens for the audit API',
-  async run(args, { config, logger }) {
+  async run(args, context) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
@@ -30,15 +29,6 @@ export const tokensCommand: Command = {
     const [action, subject, ...rest] = positionals;
     if (rest.length > 0) throw usage(`unexpected arguments: ${rest.join(' ')}`);
     const actor = values.by ?? process.env.USER ?? 'cli';
-    const run = async <T>(work: (pool: ReturnType<typeof createPool>) => Promise<T>) => {
-      await migrate(config.database, logger);
-      const pool = createPool(config.database);
-      try {
-        return await work(pool);
-      } finally {
-        await pool.end();
-      }
-    };
 
     if (action === 'create') {
       if (subject === undefined || subject.length > 128) throw usage('a NAME of at most 128 characters is required');
@@ -46,12 +36,12 @@ export const tokensCommand: Command = {
       if (!role.success) throw usage('--role must be auditor, analyst or admin');
       const days = values.days === undefined ? null : wholeNumberFlag('days', values.days, 1, HELP);
       const expiresAt = days === null ? null : new Date(Date.now() + days * 86_400_000);
-      const created = await run((pool) => createApiToken(pool, { name: subject, role: role.data, createdBy: actor, expiresAt }));
+      const created = await withPool(context, (pool) => createApiToken(pool, { name: subject, role: role.data, createdBy: actor, expiresAt }));
       console.log(`token ${created.id} (${role.data}) for ${subject}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}:\n${created.token}`);
       return 0;
     }
     if (action === 'list') {
-      await run(async (pool) => {
+      await withPool(context, async (pool) => {
         for (let after: string | null = null; ; ) {
           const page = await listApiTokens(pool, { first: MAX_PAGE_SIZE, after });
           for (const { node } of page.edges) {
@@ -66,7 +56,7 @@ export const tokensCommand: Command = {
     }
     if (action === 'revoke') {
       if (subject === undefined || !/^\d{1,18}$/.test(subject)) throw usage('the ID of the token to revoke is required (loupe tokens list)');
-      const revoked = await run((pool) => revokeApiToken(pool, subject, actor));
+      const revoked = await withPool(context, (pool) => revokeApiToken(pool, subject, actor));
       console.log(revoked ? `token ${subject} revoked` : `no live token ${subject}`);
       return revoked ? 0 : 1;
     }
