@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { appendAudit } from '../platform/audit-log.ts';
 import { withTransaction } from '../platform/postgres.ts';
-import { type Connection, decodeCursor, type Page, toConnection } from './pagination.ts';
+import { type Connection, decodeCursor, IdCursor, type Page, toConnection } from './pagination.ts';
 
 export const API_ROLES = ['auditor', 'analyst', 'admin'] as const;
 export const ApiRole = z.enum(API_ROLES);
@@ -71,11 +71,9 @@ export async function authenticateApiToken(db: Pick<pg.Pool, 'query'>, token: st
   return row ? { tokenId: row.id, name: row.name, role: row.role } : null;
 }
 
-const TokenCursor = z.tuple([z.string().regex(/^\d{1,19}$/)]);
-
 /** Tokens newest first, revoked and expired ones included (they are history). */
 export async function listApiTokens(db: Pick<pg.Pool, 'query'>, page: Page): Promise<Connection<ApiTokenSummary>> {
-  const after = page.after ? decodeCursor(page.after, TokenCursor)[0] : null;
+  const after = page.after ? decodeCursor(page.after, IdCursor)[0] : null;
   const { rows } = await db.query<{
     id: string;
     name: string;

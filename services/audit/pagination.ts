@@ -31,6 +31,11 @@ export function parsePage(args: { first?: number | null; after?: string | null }
  * after it, so rows inserted meanwhile never shift a page, repeat a row or skip one. Opaque to
  * clients, validated on the way back in.
  */
+/** The cursor of a list ordered by a bigint id. */
+export const IdCursor = z.tuple([z.string().regex(/^\d{1,19}$/)]);
+/** The cursor of a list ordered by a timestamp, ties broken by a text key. */
+export const TimeAndKeyCursor = z.tuple([z.iso.datetime(), z.string()]);
+
 export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { z } from 'zod';
-import { type Connection, decodeCursor, type Page, toConnection } from '../pagination.ts';
+import { type Connection, decodeCursor, IdCursor, type Page, toConnection } from '../pagination.ts';
 import { isoMicros, SqlFilter } from './sql-filter.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -33,8 +32,6 @@ export interface AuditEntryFilter {
 const COLUMNS = `seq::text AS "seq", id::text AS "id", ${isoMicros('at')} AS "at", actor, kind, subject, payload,
   encode(hash, 'hex') AS "hash", encode(prev_hash, 'hex') AS "prevHash"`;
 
-const AuditCursor = z.tuple([z.string().regex(/^\d{1,19}$/)]);
-
 /** Audit entries newest first (chain order), filtered; keyset-paginated. */
 export async function listAuditEntries(db: Queryable, filter: AuditEntryFilter, page: Page): Promise<Connection<AuditEntryNode>> {
   const where = new SqlFilter()
@@ -52,7 +49,7 @@ export async function listAuditEntries(db: Queryable, filter: AuditEntryFilter, 
       touching.reviewItemId ?? '',
     );
   }
-  if (page.after) where.add('seq < ?::bigint', decodeCursor(page.after, AuditCursor)[0]);
+  if (page.after) where.add('seq < ?::bigint', decodeCursor(page.after, IdCursor)[0]);
   const { rows } = await db.query<AuditEntryNode>(
     `SELECT ${COLUMNS} FROM audit_log ${where.where} ORDER BY audit_log.seq DESC LIMIT ${where.param(page.first + 1)}`,
     where.params,

@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import { z } from 'zod';
 import { type Action, type Decision, decisionFromRow, type DecisionRow } from '../../domain/index.ts';
-import { type Connection, decodeCursor, type Page, toConnection } from '../pagination.ts';
+import { type Connection, decodeCursor, TimeAndKeyCursor, type Page, toConnection } from '../pagination.ts';
 import { isoMicros, SqlFilter } from './sql-filter.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -61,8 +60,6 @@ export async function findDecisions(db: Queryable, transactionIds: readonly stri
   return new Map(rows.map((row) => [row.transaction_id, toNode(row)]));
 }
 
-const DecisionCursor = z.tuple([z.iso.datetime(), z.string()]);
-
 /** Decisions newest first (by when they were made), filtered; keyset-paginated. */
 export async function listDecisions(db: Queryable, filter: DecisionFilter, page: Page): Promise<Connection<DecisionNode>> {
   const where = new SqlFilter()
@@ -73,7 +70,7 @@ export async function listDecisions(db: Queryable, filter: DecisionFilter, page:
     .optional('decided_at >= ?::timestamptz', filter.from)
     .optional('decided_at < ?::timestamptz', filter.to);
   if (page.after) {
-    const [decidedAt, transactionId] = decodeCursor(page.after, DecisionCursor);
+    const [decidedAt, transactionId] = decodeCursor(page.after, TimeAndKeyCursor);
     where.add('(decided_at, transaction_id) < (?::timestamptz, ?)', decidedAt, transactionId);
   }
   const { rows } = await db.query<AuditDecisionRow>(

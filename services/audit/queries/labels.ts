@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { z } from 'zod';
-import { type Connection, decodeCursor, type Page, toConnection } from '../pagination.ts';
+import { type Connection, decodeCursor, IdCursor, type Page, toConnection } from '../pagination.ts';
 import { isoMicros, SqlFilter } from './sql-filter.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -31,8 +30,6 @@ export interface LabelFilter {
 const COLUMNS = `id::text AS "id", transaction_id AS "transactionId", label, source, analyst, note, reason_code AS "reasonCode",
   ${isoMicros('labeled_at')} AS "labeledAt", ${isoMicros('recorded_at')} AS "recordedAt", corrects::text AS "corrects"`;
 
-const LabelCursor = z.tuple([z.string().regex(/^\d{1,19}$/)]);
-
 /** Labels newest first (by id: the order they were recorded), filtered; keyset-paginated. */
 export async function listLabels(db: Queryable, filter: LabelFilter, page: Page): Promise<Connection<LabelNode>> {
   const where = new SqlFilter()
@@ -42,7 +39,7 @@ export async function listLabels(db: Queryable, filter: LabelFilter, page: Page)
     .optional('source = ?', filter.source)
     .optional('labeled_at >= ?::timestamptz', filter.from)
     .optional('labeled_at < ?::timestamptz', filter.to);
-  if (page.after) where.add('id < ?::bigint', decodeCursor(page.after, LabelCursor)[0]);
+  if (page.after) where.add('id < ?::bigint', decodeCursor(page.after, IdCursor)[0]);
   const { rows } = await db.query<LabelNode>(
     `SELECT ${COLUMNS} FROM labels ${where.where} ORDER BY labels.id DESC LIMIT ${where.param(page.first + 1)}`,
     where.params,

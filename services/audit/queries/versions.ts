@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { z } from 'zod';
-import { type Connection, decodeCursor, type Page, toConnection } from '../pagination.ts';
+import { type Connection, decodeCursor, TimeAndKeyCursor, type Page, toConnection } from '../pagination.ts';
 import { isoMicros } from './sql-filter.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -36,11 +35,9 @@ export async function findModelVersions(db: Queryable, ids: readonly string[]): 
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-const CreatedCursor = z.tuple([z.iso.datetime(), z.string()]);
-
 /** Model versions newest first, every status (candidates and rejected ones are history too). */
 export async function listModelVersions(db: Queryable, status: string | null, page: Page): Promise<Connection<ModelVersionNode>> {
-  const after = page.after ? decodeCursor(page.after, CreatedCursor) : null;
+  const after = page.after ? decodeCursor(page.after, TimeAndKeyCursor) : null;
   const { rows } = await db.query<ModelVersionNode>(
     `SELECT ${MODEL_COLUMNS} FROM model_versions
       WHERE ($1::text IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3))
@@ -68,7 +65,7 @@ export async function findRuleSets(db: Queryable, versions: readonly string[]): 
 
 /** Rule set versions newest first (by when one was first loaded). */
 export async function listRuleSets(db: Queryable, page: Page): Promise<Connection<RuleSetNode>> {
-  const after = page.after ? decodeCursor(page.after, CreatedCursor) : null;
+  const after = page.after ? decodeCursor(page.after, TimeAndKeyCursor) : null;
   const { rows } = await db.query<RuleSetNode>(
     `SELECT ${RULE_SET_COLUMNS} FROM rule_sets
       WHERE ($1::timestamptz IS NULL OR (first_loaded_at, version) < ($1::timestamptz, $2))
