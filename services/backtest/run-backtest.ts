@@ -24,6 +24,7 @@ import type { StoredModel } from '../registry/model-store.ts';
 import { labelItem } from '../review/label-item.ts';
 import { claimNextItem } from '../review/queue/claim-next-item.ts';
 import { createChampionWatcher } from '../scorer/champion-watcher.ts';
+import { createScorerTransport } from '../scorer/create-transport.ts';
 import { createScorer } from '../scorer/scorer.ts';
 import { buildModelVersion } from '../trainer/build-model-version.ts';
 import { CSV_TRANSACTION_DEFAULTS } from '../trainer/csv-training-rows.ts';
@@ -185,7 +186,8 @@ export async function runBacktest(base: Config, options: BacktestOptions, logger
     // 2. The real pipeline: a scorer on the run's topics, following model-updates.
     producer = createProducer(kafka, { idempotent: true });
     await producer.connect();
-    const scorer = createScorer({ config, kafka, pool, logger, model: loadAnomalyModel(champion!), batchSize: 500 });
+    const transport = createScorerTransport(config, logger, { kafka, chunkSize: 500 });
+    const scorer = createScorer({ config, transport, pool, logger, model: loadAnomalyModel(champion!) });
     const watcher = createChampionWatcher({ kafka, pool, logger, config, scorer, featureSpecVersion: options.spec.version, pollSeconds: 3600 });
     await scorer.start();
     await watcher.start();

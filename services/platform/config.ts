@@ -6,6 +6,10 @@ import type { ReviewBudgetConfig } from '../policy/review-budget.ts';
 import type { HeadTrainingConfig } from '../trainer/head-candidate.ts';
 import type { RefreshConfig } from '../trainer/refresh-autoencoder.ts';
 
+/** The Kafka clients the scorer can run on; the rest of Loupe uses kafkajs. */
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
+
 const integer = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 const fraction = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
@@ -31,6 +35,7 @@ const EnvSchema = z.object({
   LOUPE_SCORER_INSTANCE: z.string().min(1).default(`scorer-${process.pid}`),
   LOUPE_SCORER_BATCH_SIZE: integer(2000, 1, 100_000),
   LOUPE_SCORER_PARTITIONS_CONCURRENTLY: integer(4, 1, 1024),
+  LOUPE_SCORER_KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default('kafkajs'),
   LOUPE_REVIEW_HTTP_PORT: integer(8082, 0, 65535),
   LOUPE_REVIEW_LEASE_SECONDS: integer(300, 1, 86_400),
   LOUPE_REVIEW_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
@@ -85,9 +90,9 @@ export interface Config {
   /**
    * The scorer: its consumer group, health port and name; the most records decided in one database
    * and Kafka transaction; how many of its partitions it works on at once (each batch waits on
-   * Postgres and Kafka commits, so partitions overlap their waits).
+   * Postgres and Kafka commits, so partitions overlap their waits); the Kafka client it runs on.
    */
-  scorer: { groupId: string; httpPort: number; instanceId: string; batchSize: number; partitionsConcurrently: number };
+  scorer: { groupId: string; httpPort: number; instanceId: string; batchSize: number; partitionsConcurrently: number; kafkaClient: KafkaClientName };
   /** The review API: its port, how long a claim lasts before the item returns to the queue, Secure cookies behind TLS. */
   review: { httpPort: number; leaseSeconds: number; secureCookies: boolean };
   /**
@@ -152,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       instanceId: e.LOUPE_SCORER_INSTANCE,
       batchSize: e.LOUPE_SCORER_BATCH_SIZE,
       partitionsConcurrently: e.LOUPE_SCORER_PARTITIONS_CONCURRENTLY,
+      kafkaClient: e.LOUPE_SCORER_KAFKA_CLIENT,
     },
     review: {
       httpPort: e.LOUPE_REVIEW_HTTP_PORT,

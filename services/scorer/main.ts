@@ -11,6 +11,7 @@ import { createPool, migrate } from '../platform/postgres.ts';
 import { ensureChampion } from '../trainer/bootstrap-champion.ts';
 import { createChampionWatcher } from './champion-watcher.ts';
 import { buildHealthApp } from './health-app.ts';
+import { createScorerTransport } from './create-transport.ts';
 import { createScorer } from './scorer.ts';
 
 /**
@@ -42,7 +43,8 @@ export async function runScorer(config: Config, logger: Logger): Promise<void> {
   await ensureTopicsExist(kafka, config);
 
   const { model, backend } = await prepareModel(config, pool, logger);
-  const scorer = createScorer({ config, kafka, pool, logger, model, ...(backend ? { backend } : {}) });
+  const transport = createScorerTransport(config, logger, { kafka });
+  const scorer = createScorer({ config, transport, pool, logger, model, ...(backend ? { backend } : {}) });
   const watcher =
     model === null
       ? null

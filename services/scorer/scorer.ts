@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { AccountState } from '../domain/index.ts';
 import type { Config } from '../platform/config.ts';
@@ -17,13 +16,14 @@ import { loadRuleSet, type RuleSet } from '../rules/load-rule-set.ts';
 import { recordRuleSetActivation } from '../rules/rule-set-store.ts';
 import { type RuleSetWatcher, watchRuleSet } from '../rules/watch-rule-set.ts';
 import { findStoredDecisions, loadAccountStates, persistScoredBatch } from './decision-store.ts';
-import { PartitionProducers } from './partition-producers.ts';
-import { publishBatch } from './publish-batch.ts';
+import { batchMessages } from './publish-batch.ts';
 import { parseRecords, scoreBatch, type SourceRecord, validTransactions } from './score-batch.ts';
+import type { ConsumerHandlers, ScorerTransport } from './transport.ts';
 
 export interface ScorerDeps {
   config: Pick<Config, 'topics' | 'scorer' | 'rulesDir' | 'limits' | 'policy' | 'reviewBudget'> & { kafka: Pick<Config['kafka'], 'partitions'> };
-  kafka: Kafka;
+  /** The Kafka client behind the scorer (createScorerTransport); the scorer owns it from here and stops it. */
+  transport: ScorerTransport;
   pool: pg.Pool;
   logger: Logger;
   /**
@@ -33,8 +33,6 @@ export interface ScorerDeps {
   model?: AnomalyModel | null;
   /** The TensorFlow.js backend the model runs on, for the health endpoint. */
   backend?: string;
-  /** Records per database and Kafka transaction. Larger batches amortise commits; smaller ones cut latency. */
-  batchSize?: number;
   nowMs?: () => number;
 }
 
@@ -55,7 +53,7 @@ export interface ScorerEvents {
   'rules.activated': [{ version: string }];
   'rules.refused': [{ error: Error }];
   'batch.failed': [{ partition: number; error: Error }];
-  /** kafkajs gave up on the consumer and the scorer built a new one (see scheduleConsumerRestart). */
+  /** The transport lost its consumer and built a new one. */
   'consumer.rebuilt': [{ attempt: number }];
 }
 
@@ -68,6 +66,7 @@ export interface ScorerStatus {
   policyVersion: string;
   modelVersion: string | null;
   backend: string | null;
+  kafkaClient: string;
   assignedPartitions: number[];
   joinedGroup: boolean;
   totals: { decisions: number; replayed: number; duplicates: number; deadLetters: number; batches: number; failures: number };
@@ -88,40 +87,14 @@ export interface Scorer {
   readonly events: EventEmitter<ScorerEvents>;
 }
 
-/**
- * A failed batch, rethrown so that kafkajs retries it (re-fetching it, with backoff), as every failed
- * batch should be: Postgres recognises decisions it already stored, and the aborted Kafka
- * transaction is never seen.
- */
-export class BatchFailedError extends Error {
-  override name = 'BatchFailedError';
-  readonly retriable = true;
-}
-
-/**
- * kafkajs marks some of its errors non-retriable although the cause is transient: a coordinator
- * lookup that meets a restarting broker fails with KafkaJSGroupCoordinatorNotFound, and any call
- * whose own retries ran out fails with KafkaJSNumberOfRetriesExceeded. Thrown from eachBatch as
- * they are, the consumer's retrier gives up at once and the consumer crashes, for good when the
- * cause is not retriable either: after a broker SIGKILL the scorer never consumed again
- * (test/integration/kafka-restart.test.ts). Such errors are wrapped so they are retried like any
- * other; errors kafkajs already retries (Postgres errors, retriable Kafka errors) and programming
- * errors (TypeError...) pass through unchanged.
- */
-function retriable(error: unknown): unknown {
-  if ((error as { retriable?: unknown } | null)?.retriable !== false) return error;
-  return new BatchFailedError(`batch failed: ${(error as Error).message}`, { cause: error });
-}
-
 interface ActiveRules {
   ruleSet: RuleSet;
   evaluate: RuleEvaluator;
 }
 
 export function createScorer(deps: ScorerDeps): Scorer {
-  const { config, kafka, pool } = deps;
+  const { config, transport, pool } = deps;
   const logger = deps.logger.child({ component: 'scorer', instance: config.scorer.instanceId });
-  const batchSize = deps.batchSize ?? config.scorer.batchSize;
   const models = createModelSlot(deps.model ?? null);
   const nowMs = deps.nowMs ?? Date.now;
   const events = new EventEmitter<ScorerEvents>();
@@ -132,7 +105,6 @@ export function createScorer(deps: ScorerDeps): Scorer {
   // backlog progress through event time at different speeds, and each carries 1/partitions of the
   // traffic and so of the analysts' capacity.
   const budgets = new Map<number, { budget: ReviewBudget; policy: PolicyConfig; version: string }>();
-  const producers = new PartitionProducers(kafka, `${config.scorer.groupId}-tx`);
   // Partitions whose last batch failed: the Kafka commit may have succeeded even so (a lost reply),
   // so their next batch first asks the broker where the group's committed offset really is.
   const uncertainPartitions = new Set<number>();
@@ -142,8 +114,6 @@ export function createScorer(deps: ScorerDeps): Scorer {
 
   let rules: ActiveRules | null = null;
   let watcher: RuleSetWatcher | null = null;
-  let consumer: Consumer | null = null;
-  let admin: Admin | null = null;
   const status: ScorerStatus = {
     state: 'idle',
     instanceId: config.scorer.instanceId,
@@ -151,6 +121,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
     policyVersion: basePolicyVersion,
     modelVersion: models.current()?.version ?? null,
     backend: deps.backend ?? null,
+    kafkaClient: transport.client,
     assignedPartitions: [],
     joinedGroup: false,
     totals: { decisions: 0, replayed: 0, duplicates: 0, deadLetters: 0, batches: 0, failures: 0 },
@@ -185,19 +156,13 @@ export function createScorer(deps: ScorerDeps): Scorer {
    * the two commits replays the chunk; Postgres then holds its decisions, which are re-sent as they
    * were rather than decided again.
    */
-  async function committedOffset(partition: number): Promise<bigint> {
-    const [topic] = await admin!.fetchOffsets({ groupId: config.scorer.groupId, topics: [inputTopic] });
-    const offset = topic?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-    return BigInt(offset);
-  }
-
   async function processChunk(partition: number, records: SourceRecord[]): Promise<BatchReport> {
     const started = performance.now();
     const active = rules;
     if (active === null) throw new Error('no rule set is active');
     // Start (and so fence any previous owner of) this partition's producer before reading what is
     // stored: a zombie that was fenced can no longer commit decisions we are about to re-send.
-    await producers.get(inputTopic, partition);
+    await transport.claim(partition);
     const last = records[records.length - 1]!;
     const report = (firstOffset: string, counts: Pick<BatchReport, 'decisions' | 'replayed' | 'duplicates' | 'deadLetters'>): BatchReport => ({
       partition,
@@ -208,7 +173,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       durationMs: performance.now() - started,
     });
     if (uncertainPartitions.has(partition)) {
-      const committed = await committedOffset(partition);
+      const committed = await transport.committedOffset(partition);
       uncertainPartitions.delete(partition);
       // Records below the committed offset were published and committed by the attempt that looked
       // failed; sending their stored decisions again would duplicate them on `decisions`.
@@ -259,7 +224,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       }),
     );
     for (const [accountId, state] of scored.states) states.set(accountId, state);
-    await publishBatch(await producers.get(inputTopic, partition), config.topics, config.scorer.groupId, records, scored);
+    await transport.commit(partition, batchMessages(config.topics, scored), BigInt(last.offset) + 1n);
     const budget = budgets.get(partition)?.budget;
     for (const { decision, transaction } of scored.decisions) budget?.observe(decision, Date.parse(transaction.timestamp));
     return report(records[0]!.offset, {
@@ -298,104 +263,48 @@ export function createScorer(deps: ScorerDeps): Scorer {
     return current;
   }
 
-  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const { partition } = batch;
-    for (let i = 0; i < batch.messages.length; i += batchSize) {
-      if (!isRunning() || isStale()) return;
-      const records: SourceRecord[] = batch.messages.slice(i, i + batchSize).map((message) => ({
-        topic: batch.topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-        timestamp: message.timestamp,
-      }));
-      try {
-        const report = await processChunk(partition, records);
-        resolveOffset(report.lastOffset);
-        status.totals.decisions += report.decisions;
-        status.totals.replayed += report.replayed;
-        status.totals.duplicates += report.duplicates;
-        status.totals.deadLetters += report.deadLetters;
-        status.totals.batches += 1;
-        status.lastBatchAt = new Date().toISOString();
-        events.emit('batch', report);
-      } catch (error) {
-        // Postgres may or may not have committed: forget what we cached and start this partition's
-        // producer afresh. kafkajs re-fetches from the last resolved offset and retries with backoff.
-        stateCache.delete(partition);
-        uncertainPartitions.add(partition);
-        await producers.release(inputTopic, partition);
-        status.totals.failures += 1;
-        status.lastError = (error as Error).message;
-        logger.warn({ topic: batch.topic, partition, offset: records[0]?.offset, err: error }, 'batch failed; will retry');
-        events.emit('batch.failed', { partition, error: error as Error });
-        throw retriable(error);
-      }
-      await heartbeat();
+  async function process(partition: number, records: SourceRecord[]): Promise<void> {
+    try {
+      const report = await processChunk(partition, records);
+      status.totals.decisions += report.decisions;
+      status.totals.replayed += report.replayed;
+      status.totals.duplicates += report.duplicates;
+      status.totals.deadLetters += report.deadLetters;
+      status.totals.batches += 1;
+      status.lastBatchAt = new Date().toISOString();
+      events.emit('batch', report);
+    } catch (error) {
+      // Postgres may or may not have committed: forget what we cached and start this partition's
+      // producer afresh. The transport delivers the records again from the committed offset.
+      stateCache.delete(partition);
+      uncertainPartitions.add(partition);
+      await transport.release(partition);
+      status.totals.failures += 1;
+      status.lastError = (error as Error).message;
+      logger.warn({ partition, offset: records[0]?.offset, err: error }, 'batch failed; will retry');
+      events.emit('batch.failed', { partition, error: error as Error });
+      throw error;
     }
   }
 
-  let consumerRestart: NodeJS.Timeout | undefined;
-  let restartAttempts = 0;
-
-  async function startConsumer(): Promise<void> {
-    const created = kafka.consumer({
-      groupId: config.scorer.groupId,
-      readUncommitted: false,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 30_000, restartOnFailure: async () => true },
-    });
-    consumer = created;
-    created.on(created.events.GROUP_JOIN, ({ payload }) => {
-      restartAttempts = 0;
-      const assigned = payload.memberAssignment[inputTopic] ?? [];
-      status.assignedPartitions = [...assigned].sort((a, b) => a - b);
+  const handlers: ConsumerHandlers = {
+    process,
+    assigned(partitions) {
+      status.assignedPartitions = partitions;
       status.joinedGroup = true;
-      for (const partition of stateCache.keys()) if (!assigned.includes(partition)) stateCache.delete(partition);
-      void producers.retain(inputTopic, assigned);
-      logger.info({ partitions: status.assignedPartitions }, 'joined consumer group');
-    });
-    created.on(created.events.CRASH, ({ payload }) => {
-      status.lastError = payload.error.message;
-      logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
-      if (!payload.restart) scheduleConsumerRestart();
-    });
-    await created.connect();
-    await created.subscribe({ topic: inputTopic, fromBeginning: true });
-    await created.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: config.scorer.partitionsConcurrently, eachBatch });
-  }
-
-  /**
-   * kafkajs gives up on a consumer for good when a crash's cause is not marked retriable. Some of
-   * those causes are transient: a group join that meets a broker coming back from SIGKILL fails
-   * with "Failed to find group coordinator" (seen in test/integration/kafka-restart.test.ts, where
-   * the scorer then never consumed again). The scorer does not give up: it builds a new consumer,
-   * with backoff, until it joins the group again or is stopped. What was cached is dropped, and the
-   * partitions it held are treated as uncertain, as after any failed batch.
-   */
-  function scheduleConsumerRestart(): void {
-    if (status.state !== 'running' || consumerRestart !== undefined) return;
-    status.joinedGroup = false;
-    stateCache.clear();
-    for (const partition of status.assignedPartitions) uncertainPartitions.add(partition);
-    const attempt = ++restartAttempts;
-    const delayMs = Math.min(30_000, 500 * 2 ** (attempt - 1));
-    logger.warn({ delayMs, attempt }, 'rebuilding the consumer');
-    consumerRestart = setTimeout(() => {
-      consumerRestart = undefined;
-      const previous = consumer;
-      void (async () => {
-        await previous?.disconnect().catch(() => undefined);
-        if (status.state !== 'running') return;
-        await startConsumer();
-        events.emit('consumer.rebuilt', { attempt });
-      })().catch((error: unknown) => {
-        status.lastError = (error as Error).message;
-        logger.error({ err: error }, 'could not rebuild the consumer; trying again');
-        scheduleConsumerRestart();
-      });
-    }, delayMs);
-  }
+      for (const partition of stateCache.keys()) if (!partitions.includes(partition)) stateCache.delete(partition);
+      logger.info({ partitions, kafkaClient: transport.client }, 'joined consumer group');
+    },
+    lost(error) {
+      status.joinedGroup = false;
+      status.lastError = error.message;
+      stateCache.clear();
+      for (const partition of status.assignedPartitions) uncertainPartitions.add(partition);
+    },
+    rebuilt(attempt) {
+      events.emit('consumer.rebuilt', { attempt });
+    },
+  };
 
   return {
     events,
@@ -420,9 +329,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
         },
       });
 
-      admin = kafka.admin();
-      await admin.connect();
-      await startConsumer();
+      await transport.start(handlers);
       status.state = 'running';
       logger.info({ topic: inputTopic, groupId: config.scorer.groupId, rulesVersion: status.rulesVersion }, 'scorer started');
     },
@@ -430,12 +337,8 @@ export function createScorer(deps: ScorerDeps): Scorer {
     async stop() {
       if (status.state === 'stopped' || status.state === 'idle') return;
       status.state = 'stopping';
-      clearTimeout(consumerRestart);
-      consumerRestart = undefined;
       watcher?.close();
-      await consumer?.disconnect();
-      await producers.closeAll();
-      await admin?.disconnect();
+      await transport.stop();
       models.dispose();
       status.joinedGroup = false;
       status.state = 'stopped';

@@ -19,6 +19,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOUPE_SCORER_GROUP: `test-${id}-scorer`,
     LOUPE_SCORER_INSTANCE: `test-${id}-scorer-a`,
     LOUPE_TOPIC_PARTITIONS: '2',
+    // The whole suite can run the scorer on the other client: LOUPE_SCORER_KAFKA_CLIENT=platformatic npm test.
+    LOUPE_SCORER_KAFKA_CLIENT: process.env.LOUPE_SCORER_KAFKA_CLIENT ?? 'kafkajs',
     LOG_LEVEL: 'silent',
     ...overrides,
   });
@@ -52,13 +54,13 @@ export const testKafka = (config: Config) => createKafka(config, testLogger);
  * Reads every committed record of `topic` up to its current end. Call it once the writers are done:
  * it then returns exactly what consumers of the topic will ever see, so tests can assert exact counts.
  */
-export async function readAllCommitted(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<KafkaMessage[]> {
+export async function readAllCommitted(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<Array<KafkaMessage & { partition: number }>> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]));
   await admin.disconnect();
   const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([partition]) => partition));
-  const messages: KafkaMessage[] = [];
+  const messages: Array<KafkaMessage & { partition: number }> = [];
   if (pending.size === 0) return messages;
   const consumer = kafka.consumer({ groupId: `reader-${randomBytes(4).toString('hex')}`, readUncommitted: false });
   await consumer.connect();
@@ -66,7 +68,7 @@ export async function readAllCommitted(kafka: Kafka, topic: string, timeoutMs = 
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachBatch: async ({ batch }) => {
-        messages.push(...batch.messages);
+        messages.push(...batch.messages.map((message) => ({ ...message, partition: batch.partition })));
         // lastOffset() counts the transaction markers that never reach us as messages.
         if (BigInt(batch.lastOffset()) >= ends.get(batch.partition)! - 1n) pending.delete(batch.partition);
       },

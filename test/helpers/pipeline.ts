@@ -1,7 +1,8 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../../services/platform/config.ts';
 import { createProducer } from '../../services/platform/kafka.ts';
-import { createScorer, type ScorerDeps } from '../../services/scorer/scorer.ts';
+import { createScorerTransport } from '../../services/scorer/create-transport.ts';
+import { createScorer, type Scorer, type ScorerDeps } from '../../services/scorer/scorer.ts';
 import { createTestTopics, deleteTestTopics, testConfig, testKafka, testLogger, waitForGroupCaughtUp } from './kafka.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
 
@@ -12,8 +13,17 @@ export interface PipelineFixture {
   /** Idempotent, so a retried send never puts a record on the input topic twice. */
   producer: Producer;
   /** Runs an in-process scorer until it has committed everything on `transactions`, then stops it. */
-  scoreAll(options?: Pick<ScorerDeps, 'batchSize' | 'model' | 'backend'>): Promise<void>;
+  scoreAll(options?: TestScorerOptions): Promise<void>;
   teardown(): Promise<void>;
+}
+
+export type TestScorerOptions = Partial<Pick<ScorerDeps, 'model' | 'backend' | 'nowMs'>> & { batchSize?: number };
+
+/** A scorer on the test's topics and schema, on the Kafka client the config names (LOUPE_SCORER_KAFKA_CLIENT). */
+export function testScorer(config: Config, kafka: Kafka, pool: ScorerDeps['pool'], options: TestScorerOptions = {}): Scorer {
+  const { batchSize, ...rest } = options;
+  const transport = createScorerTransport(config, testLogger, { kafka, ...(batchSize === undefined ? {} : { chunkSize: batchSize }) });
+  return createScorer({ config, transport, pool, logger: testLogger, ...rest });
 }
 
 /** A schema, topics, consumer group and producer that belong to one test file alone. */
@@ -30,7 +40,7 @@ export async function setUpPipeline(env: Record<string, string> = {}): Promise<P
     kafka,
     producer,
     async scoreAll(options = {}) {
-      const scorer = createScorer({ config, kafka, pool: db.pool, logger: testLogger, ...options });
+      const scorer = testScorer(config, kafka, db.pool, options);
       await scorer.start();
       try {
         await waitForGroupCaughtUp(kafka, config.scorer.groupId, config.topics.transactions);

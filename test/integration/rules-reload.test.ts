@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Config } from '../../services/platform/config.ts';
-import { createScorer, type Scorer } from '../../services/scorer/scorer.ts';
-import { testLogger } from '../helpers/kafka.ts';
-import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
+import type { Scorer } from '../../services/scorer/scorer.ts';
+import { type PipelineFixture, setUpPipeline, testScorer } from '../helpers/pipeline.ts';
 import type { TestDatabase } from '../helpers/postgres.ts';
 import { ordinaryTransaction, produceTransactions } from '../helpers/transactions.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -37,7 +36,7 @@ describe('rule files changed while the scorer runs', () => {
     await cp('rules', rulesDir, { recursive: true });
     fixture = await setUpPipeline({ LOUPE_RULES_DIR: rulesDir });
     ({ db, config, kafka, producer } = fixture);
-    scorer = createScorer({ config, kafka, pool: db.pool, logger: testLogger });
+    scorer = testScorer(config, kafka, db.pool);
     await scorer.start();
   });
 

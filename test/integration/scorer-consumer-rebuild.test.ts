@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createScorer } from '../../services/scorer/scorer.ts';
 import { assertExactlyOnce } from '../helpers/exactly-once.ts';
-import { testLogger, waitForGroupCaughtUp } from '../helpers/kafka.ts';
-import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
+import { waitForGroupCaughtUp } from '../helpers/kafka.ts';
+import { type PipelineFixture, setUpPipeline, testScorer } from '../helpers/pipeline.ts';
 import { ordinaryTransaction, produceTransactions } from '../helpers/transactions.ts';
 
 describe('a consumer kafkajs gives up on', () => {
@@ -27,7 +26,7 @@ describe('a consumer kafkajs gives up on', () => {
       }
       return Date.now();
     };
-    const scorer = createScorer({ config, kafka, pool: db.pool, logger: testLogger, nowMs });
+    const scorer = testScorer(config, kafka, db.pool, { nowMs });
     const rebuilt: number[] = [];
     scorer.events.on('consumer.rebuilt', ({ attempt }) => rebuilt.push(attempt));
     await scorer.start();

@@ -6,11 +6,11 @@ import { withTransaction } from '../../services/platform/postgres.ts';
 import { announceChampion } from '../../services/registry/announce-champion.ts';
 import { findChampion, insertModel, promoteModel } from '../../services/registry/model-store.ts';
 import { createChampionWatcher } from '../../services/scorer/champion-watcher.ts';
-import { createScorer, type Scorer } from '../../services/scorer/scorer.ts';
+import type { Scorer } from '../../services/scorer/scorer.ts';
 import { ensureChampion } from '../../services/trainer/bootstrap-champion.ts';
 import { assertExactlyOnce } from '../helpers/exactly-once.ts';
 import { testLogger, waitForGroupCaughtUp } from '../helpers/kafka.ts';
-import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
+import { type PipelineFixture, setUpPipeline, testScorer } from '../helpers/pipeline.ts';
 import { ordinaryTransaction, produceTransactions } from '../helpers/transactions.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -30,7 +30,7 @@ describe('model hot swap through model-updates', () => {
     const scorers: Scorer[] = [];
     const watchers = ['a', 'b'].map((name) => {
       const scorerConfig = { ...config, scorer: { ...config.scorer, instanceId: `${config.scorer.instanceId}-${name}` } };
-      const scorer = createScorer({ config: scorerConfig, kafka, pool: db.pool, logger: testLogger, model: loadAnomalyModel(v1), batchSize: 100 });
+      const scorer = testScorer(scorerConfig, kafka, db.pool, { model: loadAnomalyModel(v1), batchSize: 100 });
       scorers.push(scorer);
       // Only the announcement can trigger the swap in this test: the poll is an hour away.
       return createChampionWatcher({ kafka, pool: db.pool, logger: testLogger, config: scorerConfig, scorer, featureSpecVersion: spec.version, pollSeconds: 3600 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MAX_SEND_BYTES, sliceByBytes } from '../../services/scorer/publish-batch.ts';
+import { MAX_SEND_BYTES, sliceByBytes } from '../../services/scorer/transport.ts';
 import { readAllCommitted } from '../helpers/kafka.ts';
 import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
 import { ordinaryTransaction, produceTransactions } from '../helpers/transactions.ts';
