@@ -2,10 +2,15 @@
 // champion model, rules and policy) to decisions committed in Postgres and produced on `decisions`,
 // beside two ceilings measured in the same run on the same records: the broker's own consumer
 // (ConsumerPerformance from the same jars) and Postgres's COPY of the same decision rows.
-// Prints one JSON object.
-//   node --import tsx bench/end-to-end.ts [--records 100000] [--accounts 50000] [--partitions 4] [--scorers 1]
+// The scorer runs on each Kafka client it supports (LOUPE_SCORER_KAFKA_CLIENT), on the same records
+// in a schema and topics of its own, the clients alternating over --rounds (A B B A ...) so drift in
+// the machine's load falls on both; each client's figure is its median. The headline figures are
+// the default client's (kafkajs). Prints one JSON object.
+//   node --import tsx bench/end-to-end.ts [--records 100000] [--accounts 50000] [--partitions 4]
+//                                         [--scorers 1] [--clients kafkajs,platformatic] [--rounds 2]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { KAFKA_CLIENTS, type KafkaClientName } from '../services/platform/config.ts';
 import { committedCount, kafkaConsumeCeiling, postgresCopyCeiling, produceAll, setUpPipelineBench, simulatedTransactions, startScorerProcess, sustainedRate } from './support/pipeline-bench.ts';
 
 const { values } = parseArgs({
@@ -14,49 +19,83 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '50000' },
     partitions: { type: 'string', default: '4' },
     scorers: { type: 'string', default: '1' },
+    clients: { type: 'string', default: KAFKA_CLIENTS.join(',') },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const records = Number(values.records);
 const scorerCount = Number(values.scorers);
-const bench = await setUpPipelineBench({ partitions: Number(values.partitions) });
-const { config, admin } = bench;
-try {
-  const transactions = simulatedTransactions(records, Number(values.accounts));
-  const produceStarted = performance.now();
-  await produceAll(bench.producer, config.topics.transactions, transactions);
-  const producePerSec = Math.round(records / ((performance.now() - produceStarted) / 1000));
+const partitions = Number(values.partitions);
+const clients = values.clients.split(',') as KafkaClientName[];
+for (const client of clients) if (!KAFKA_CLIENTS.includes(client)) throw new Error(`unknown client ${client}; one of ${KAFKA_CLIENTS.join(', ')}`);
+const transactions = simulatedTransactions(records, Number(values.accounts));
 
-  const kafkaCeiling = await kafkaConsumeCeiling(config.kafka.brokers.join(','), config.topics.transactions, records);
-
-  const scorers = Array.from({ length: scorerCount }, (_, i) => startScorerProcess(bench.env, `bench-scorer-${i}`));
-  let endToEnd;
-  try {
-    endToEnd = await Promise.race([sustainedRate(admin, config.scorer.groupId, config.topics.transactions, records), ...scorers.map((scorer) => scorer.exited)]);
-  } finally {
-    await Promise.all(scorers.map((scorer) => scorer.stop()));
-  }
-  const decisions = Number((await bench.pool.query('SELECT count(*) AS n FROM decisions')).rows[0].n);
-  if (decisions !== records) throw new Error(`${decisions} decisions for ${records} transactions`);
-  const copy = await postgresCopyCeiling(bench.pool, config.database.schema);
-  const lowerCeiling = Math.min(kafkaCeiling, copy.perSec);
-
-  console.log(
-    JSON.stringify({
-      benchmark: 'end-to-end',
-      date: new Date().toISOString(),
-      cores: cpus().length,
-      records,
-      partitions: Number(values.partitions),
-      scorers: scorerCount,
-      committed: await committedCount(admin, config.scorer.groupId, config.topics.transactions),
-      endToEndTxPerSec: endToEnd.perSec,
-      seconds: Number(endToEnd.seconds.toFixed(2)),
-      kafkaConsumeCeilingPerSec: kafkaCeiling,
-      postgresCopyCeilingPerSec: copy.perSec,
-      endToEndCeilingRatio: Number((endToEnd.perSec / lowerCeiling).toFixed(4)),
-      producePerSec,
-    }),
-  );
-} finally {
-  await bench.teardown();
+interface ClientRun {
+  client: KafkaClientName;
+  txPerSec: number;
+  seconds: number;
+  producePerSec: number;
+  ceilings?: { kafkaConsumePerSec: number; postgresCopyPerSec: number };
 }
+
+/** One run of the scorer on `client`, on the bench's records in a fresh schema and topics; with `ceilings`, the two ceilings too. */
+async function runOnce(client: KafkaClientName, ceilings: boolean): Promise<ClientRun> {
+  const bench = await setUpPipelineBench({ partitions, env: { LOUPE_SCORER_KAFKA_CLIENT: client } });
+  const { config, admin } = bench;
+  try {
+    const produceStarted = performance.now();
+    await produceAll(bench.producer, config.topics.transactions, transactions);
+    const producePerSec = Math.round(records / ((performance.now() - produceStarted) / 1000));
+    const kafkaConsumePerSec = ceilings ? await kafkaConsumeCeiling(config.kafka.brokers.join(','), config.topics.transactions, records) : 0;
+    const scorers = Array.from({ length: scorerCount }, (_, i) => startScorerProcess(bench.env, `bench-scorer-${i}`));
+    let rate;
+    try {
+      rate = await Promise.race([sustainedRate(admin, config.scorer.groupId, config.topics.transactions, records), ...scorers.map((scorer) => scorer.exited)]);
+    } finally {
+      await Promise.all(scorers.map((scorer) => scorer.stop()));
+    }
+    const committed = await committedCount(admin, config.scorer.groupId, config.topics.transactions);
+    const decisions = Number((await bench.pool.query('SELECT count(*) AS n FROM decisions')).rows[0].n);
+    if (decisions !== records || committed !== records) throw new Error(`${client}: ${decisions} decisions and ${committed} committed offsets for ${records} transactions`);
+    const run: ClientRun = { client, txPerSec: rate.perSec, seconds: Number(rate.seconds.toFixed(2)), producePerSec };
+    if (ceilings) run.ceilings = { kafkaConsumePerSec, postgresCopyPerSec: (await postgresCopyCeiling(bench.pool, config.database.schema)).perSec };
+    process.stderr.write(`[end-to-end] ${client}: ${run.txPerSec} tx/s\n`);
+    return run;
+  } finally {
+    await bench.teardown();
+  }
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
+};
+
+const runs: ClientRun[] = [];
+for (let round = 0; round < Number(values.rounds); round++) {
+  const order = round % 2 === 0 ? clients : [...clients].reverse();
+  for (const client of order) runs.push(await runOnce(client, runs.length === 0));
+}
+const { kafkaConsumePerSec, postgresCopyPerSec } = runs[0]!.ceilings!;
+const lowerCeiling = Math.min(kafkaConsumePerSec, postgresCopyPerSec);
+const byClient = Object.fromEntries(clients.map((client) => [client, median(runs.filter((run) => run.client === client).map((run) => run.txPerSec))])) as Record<KafkaClientName, number>;
+const headline = byClient.kafkajs ?? byClient[clients[0]!];
+
+console.log(
+  JSON.stringify({
+    benchmark: 'end-to-end',
+    date: new Date().toISOString(),
+    cores: cpus().length,
+    records,
+    partitions,
+    scorers: scorerCount,
+    endToEndTxPerSec: headline,
+    endToEndCeilingRatio: Number((headline / lowerCeiling).toFixed(4)),
+    kafkaConsumeCeilingPerSec: kafkaConsumePerSec,
+    postgresCopyCeilingPerSec: postgresCopyPerSec,
+    endToEndTxPerSecByClient: byClient,
+    ...(byClient.kafkajs && byClient.platformatic ? { platformaticToKafkajs: Number((byClient.platformatic / byClient.kafkajs).toFixed(3)) } : {}),
+    runs: runs.map(({ ceilings: _, ...run }) => run),
+  }),
+);
