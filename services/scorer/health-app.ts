@@ -39,7 +39,9 @@ export function buildHealthApp(deps: { status: () => ScorerStatus; pool: pg.Pool
       ['loupe_scorer_assigned_partitions', 'gauge', assignedPartitions.length],
     ];
     const text = metrics.map(([name, type, value]) => `# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
-    res.type('text/plain; version=0.0.4').send(text);
+    // Where batch time goes, summed over batches (partitions overlap, so the sum can outrun the clock).
+    const phases = Object.entries(totals.phasesMs).map(([phase, ms]) => `loupe_scorer_batch_phase_seconds_total{phase="${phase}"} ${ms / 1000}\n`);
+    res.type('text/plain; version=0.0.4').send(`${text}# TYPE loupe_scorer_batch_phase_seconds_total counter\n${phases.join('')}`);
   });
   return app;
 }

@@ -46,6 +46,15 @@ export interface BatchReport {
   deadLetters: number;
   rulesVersion: string;
   durationMs: number;
+  /** Where the batch's time went: reading stored decisions and state, scoring, the Postgres commit, the Kafka transaction. */
+  phasesMs: BatchPhases;
+}
+
+export interface BatchPhases {
+  read: number;
+  score: number;
+  persist: number;
+  publish: number;
 }
 
 export interface ScorerEvents {
@@ -69,7 +78,7 @@ export interface ScorerStatus {
   kafkaClient: string;
   assignedPartitions: number[];
   joinedGroup: boolean;
-  totals: { decisions: number; replayed: number; duplicates: number; deadLetters: number; batches: number; failures: number };
+  totals: { decisions: number; replayed: number; duplicates: number; deadLetters: number; batches: number; failures: number; phasesMs: BatchPhases };
   lastBatchAt: string | null;
   lastError: string | null;
 }
@@ -124,7 +133,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
     kafkaClient: transport.client,
     assignedPartitions: [],
     joinedGroup: false,
-    totals: { decisions: 0, replayed: 0, duplicates: 0, deadLetters: 0, batches: 0, failures: 0 },
+    totals: { decisions: 0, replayed: 0, duplicates: 0, deadLetters: 0, batches: 0, failures: 0, phasesMs: { read: 0, score: 0, persist: 0, publish: 0 } },
     lastBatchAt: null,
     lastError: null,
   };
@@ -158,6 +167,13 @@ export function createScorer(deps: ScorerDeps): Scorer {
    */
   async function processChunk(partition: number, records: SourceRecord[]): Promise<BatchReport> {
     const started = performance.now();
+    const phasesMs: BatchPhases = { read: 0, score: 0, persist: 0, publish: 0 };
+    let phaseStart = started;
+    const phaseEnds = (phase: keyof BatchPhases) => {
+      const now = performance.now();
+      phasesMs[phase] += now - phaseStart;
+      phaseStart = now;
+    };
     const active = rules;
     if (active === null) throw new Error('no rule set is active');
     // Start (and so fence any previous owner of) this partition's producer before reading what is
@@ -171,6 +187,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       ...counts,
       rulesVersion: active.ruleSet.version,
       durationMs: performance.now() - started,
+      phasesMs,
     });
     if (uncertainPartitions.has(partition)) {
       const committed = await transport.committedOffset(partition);
@@ -202,6 +219,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
               loadLabelRecords(pool, 'account', historyDays.account > 0 ? transactions.map((tx) => tx.accountId) : [], firstDay - historyDays.account),
             ]).then(([merchants, accounts]) => ({ merchants, accounts }))
           : undefined;
+      phaseEnds('read');
       scored = await scoreBatch(parsed, stored, states, {
         ...(labelRecords ? { labelRecords } : {}),
         policy,
@@ -211,6 +229,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
         model,
         nowMs,
       });
+      phaseEnds('score');
     } finally {
       models.release(model);
     }
@@ -223,8 +242,10 @@ export function createScorer(deps: ScorerDeps): Scorer {
         lastOffset: last.offset,
       }),
     );
+    phaseEnds('persist');
     for (const [accountId, state] of scored.states) states.set(accountId, state);
     await transport.commit(partition, batchMessages(config.topics, scored), BigInt(last.offset) + 1n);
+    phaseEnds('publish');
     const budget = budgets.get(partition)?.budget;
     for (const { decision, transaction } of scored.decisions) budget?.observe(decision, Date.parse(transaction.timestamp));
     return report(records[0]!.offset, {
@@ -271,6 +292,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       status.totals.duplicates += report.duplicates;
       status.totals.deadLetters += report.deadLetters;
       status.totals.batches += 1;
+      for (const phase of Object.keys(report.phasesMs) as Array<keyof BatchPhases>) status.totals.phasesMs[phase] += report.phasesMs[phase];
       status.lastBatchAt = new Date().toISOString();
       events.emit('batch', report);
     } catch (error) {
@@ -313,7 +335,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
       status.modelVersion = model.version;
       logger.info({ modelVersion: model.version, previous }, 'model swapped in; batches from now on use it');
     },
-    status: () => ({ ...status, totals: { ...status.totals }, assignedPartitions: [...status.assignedPartitions] }),
+    status: () => ({ ...status, totals: { ...status.totals, phasesMs: { ...status.totals.phasesMs } }, assignedPartitions: [...status.assignedPartitions] }),
 
     async start() {
       if (status.state !== 'idle') throw new Error(`scorer cannot start from state ${status.state}`);
