@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   LOUPE_SCORER_BATCH_SIZE: integer(2000, 1, 100_000),
   LOUPE_SCORER_PARTITIONS_CONCURRENTLY: integer(4, 1, 1024),
   LOUPE_SCORER_KAFKA_CLIENT: z.enum(KAFKA_CLIENTS).default('kafkajs'),
+  LOUPE_SCORER_CACHED_ACCOUNTS: integer(250_000, 1, 100_000_000),
   LOUPE_REVIEW_HTTP_PORT: integer(8082, 0, 65535),
   LOUPE_REVIEW_LEASE_SECONDS: integer(300, 1, 86_400),
   LOUPE_REVIEW_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
@@ -90,9 +91,10 @@ export interface Config {
   /**
    * The scorer: its consumer group, health port and name; the most records decided in one database
    * and Kafka transaction; how many of its partitions it works on at once (each batch waits on
-   * Postgres and Kafka commits, so partitions overlap their waits); the Kafka client it runs on.
+   * Postgres and Kafka commits, so partitions overlap their waits); the Kafka client it runs on; how
+   * many accounts' state it keeps in memory across its partitions (the rest is read from Postgres).
    */
-  scorer: { groupId: string; httpPort: number; instanceId: string; batchSize: number; partitionsConcurrently: number; kafkaClient: KafkaClientName };
+  scorer: { groupId: string; httpPort: number; instanceId: string; batchSize: number; partitionsConcurrently: number; kafkaClient: KafkaClientName; cachedAccounts: number };
   /** The review API: its port, how long a claim lasts before the item returns to the queue, Secure cookies behind TLS. */
   review: { httpPort: number; leaseSeconds: number; secureCookies: boolean };
   /**
@@ -158,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchSize: e.LOUPE_SCORER_BATCH_SIZE,
       partitionsConcurrently: e.LOUPE_SCORER_PARTITIONS_CONCURRENTLY,
       kafkaClient: e.LOUPE_SCORER_KAFKA_CLIENT,
+      cachedAccounts: e.LOUPE_SCORER_CACHED_ACCOUNTS,
     },
     review: {
       httpPort: e.LOUPE_REVIEW_HTTP_PORT,

@@ -8,6 +8,7 @@ import type { AnomalyModel } from '../model/anomaly-model.ts';
 import { type PolicyConfig, policyVersion } from '../policy/decide.ts';
 import { createReviewBudget, type ReviewBudget } from '../policy/review-budget.ts';
 import { utcDay } from '../features/day-buckets.ts';
+import { AccountStateCache } from './account-state-cache.ts';
 import { loadLabelRecords } from './label-history-store.ts';
 import { createModelSlot } from './model-slot.ts';
 import { recordPolicyVersion } from './policy-store.ts';
@@ -119,7 +120,7 @@ export function createScorer(deps: ScorerDeps): Scorer {
   const uncertainPartitions = new Set<number>();
   // Account state cached per partition; dropped on any failure or revocation and reloaded from
   // Postgres, which is the truth (it is written in the same transaction as the decisions).
-  const stateCache = new Map<number, Map<string, AccountState>>();
+  const stateCache = new Map<number, AccountStateCache>();
 
   let rules: ActiveRules | null = null;
   let watcher: RuleSetWatcher | null = null;
@@ -148,15 +149,27 @@ export function createScorer(deps: ScorerDeps): Scorer {
     events.emit('rules.activated', { version: ruleSet.version });
   }
 
-  async function statesFor(partition: number, accountIds: string[]): Promise<Map<string, AccountState>> {
+  function cacheFor(partition: number): AccountStateCache {
     let cache = stateCache.get(partition);
     if (cache === undefined) {
-      cache = new Map();
+      cache = new AccountStateCache(Math.ceil(config.scorer.cachedAccounts / Math.max(1, config.kafka.partitions)));
       stateCache.set(partition, cache);
     }
-    const missing = [...new Set(accountIds)].filter((id) => !cache.has(id));
-    for (const [id, state] of await loadAccountStates(pool, missing)) cache.set(id, state);
     return cache;
+  }
+
+  /** The state of each of these accounts that has one: from this partition's cache, the rest from Postgres. */
+  async function statesFor(partition: number, accountIds: string[]): Promise<Map<string, AccountState>> {
+    const cache = cacheFor(partition);
+    const states = new Map<string, AccountState>();
+    const missing: string[] = [];
+    for (const id of new Set(accountIds)) {
+      const cached = cache.get(id);
+      if (cached === undefined) missing.push(id);
+      else states.set(id, cached);
+    }
+    for (const [id, state] of await loadAccountStates(pool, missing)) states.set(id, state);
+    return states;
   }
 
   /**
@@ -243,7 +256,8 @@ export function createScorer(deps: ScorerDeps): Scorer {
       }),
     );
     phaseEnds('persist');
-    for (const [accountId, state] of scored.states) states.set(accountId, state);
+    const cache = cacheFor(partition);
+    for (const [accountId, state] of scored.states) cache.set(accountId, state);
     await transport.commit(partition, batchMessages(config.topics, scored), BigInt(last.offset) + 1n);
     phaseEnds('publish');
     const budget = budgets.get(partition)?.budget;

@@ -103,3 +103,26 @@ describe('scorer pipeline on real Kafka and Postgres', () => {
     assert.equal(state.rows[0].state.txCount, 8);
   });
 });
+
+describe('a scorer that keeps a single account in memory per partition', () => {
+  let fixture: PipelineFixture;
+  before(async () => {
+    fixture = await setUpPipeline({ LOUPE_SCORER_CACHED_ACCOUNTS: '2', LOUPE_TOPIC_PARTITIONS: '2' });
+  });
+  after(() => fixture.teardown());
+
+  it('reads evicted accounts back from Postgres: velocity still sees every earlier transaction once', async () => {
+    const { db, config, producer } = fixture;
+    // Three accounts taking turns, in batches of two: each batch evicts an account the next one needs.
+    const transactions = Array.from({ length: 18 }, (_, i) =>
+      ordinaryTransaction(60_000 + i, { id: `turn-${i}`, accountId: `acct-turn-${i % 3}`, amount: '1.00', timestamp: new Date(Date.now() - 300_000 + i * 5_000).toISOString() }),
+    );
+    for (const tx of transactions) await produceTransactions(producer, config.topics.transactions, [tx]);
+    await fixture.scoreAll({ batchSize: 2 });
+    const { rows } = await db.pool.query<{ account_id: string; counts: number[] }>(
+      `SELECT account_id, array_agg((facts->>'smallAmountCount10m')::int ORDER BY event_time) AS counts FROM decisions GROUP BY account_id ORDER BY account_id`,
+    );
+    assert.deepEqual(rows, [0, 1, 2].map((i) => ({ account_id: `acct-turn-${i}`, counts: [1, 2, 3, 4, 5, 6] })));
+  });
+});
+
