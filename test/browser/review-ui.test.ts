@@ -151,6 +151,9 @@ describe('analyst UI in headless Chromium, on decisions made by the real pipelin
 
   it('escalates from the keyboard; a lead finds it by status and assigns it back', async () => {
     await page.keyboard.press('q');
+    // 'q' only changes the location; the queue view is rendered on the hashchange event that follows,
+    // and a key pressed before then goes to the page being left (the item page): wait for the view.
+    await page.locator('.empty').filter({ hasText: 'No item claimed.' }).waitFor();
     await page.keyboard.press('c');
     const panel = page.locator('[data-testid="explanation"]');
     await panel.waitFor();
