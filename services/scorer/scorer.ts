@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { AccountState } from '../domain/index.ts';
-import type { Config } from '../platform/config.ts';
+import type { Config, KafkaClientName } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import { withTransaction } from '../platform/postgres.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
@@ -76,7 +76,7 @@ export interface ScorerStatus {
   policyVersion: string;
   modelVersion: string | null;
   backend: string | null;
-  kafkaClient: string;
+  kafkaClient: KafkaClientName;
   assignedPartitions: number[];
   joinedGroup: boolean;
   totals: { decisions: number; replayed: number; duplicates: number; deadLetters: number; batches: number; failures: number; phasesMs: BatchPhases };

@@ -19,6 +19,24 @@ export interface PipelineFixture {
 
 export type TestScorerOptions = Partial<Pick<ScorerDeps, 'model' | 'backend' | 'nowMs'>> & { batchSize?: number };
 
+/**
+ * A clock for the scorer whose first reading throws `error`, failing the first batch that asks for
+ * the time, and which reads the real time after that; `failed()` tells whether it has thrown.
+ */
+export function clockFailingOnce(error: Error): { nowMs: () => number; failed: () => boolean } {
+  let failed = false;
+  return {
+    nowMs: () => {
+      if (!failed) {
+        failed = true;
+        throw error;
+      }
+      return Date.now();
+    },
+    failed: () => failed,
+  };
+}
+
 /** A scorer on the test's topics and schema, on the Kafka client the config names (LOUPE_SCORER_KAFKA_CLIENT). */
 export function testScorer(config: Config, kafka: Kafka, pool: ScorerDeps['pool'], options: TestScorerOptions = {}): Scorer {
   const { batchSize, ...rest } = options;

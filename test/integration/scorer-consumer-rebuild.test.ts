@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertExactlyOnce } from '../helpers/exactly-once.ts';
 import { waitForGroupCaughtUp } from '../helpers/kafka.ts';
-import { type PipelineFixture, setUpPipeline, testScorer } from '../helpers/pipeline.ts';
+import { clockFailingOnce, type PipelineFixture, setUpPipeline, testScorer } from '../helpers/pipeline.ts';
 import { ordinaryTransaction, produceTransactions } from '../helpers/transactions.ts';
 
 describe('a consumer kafkajs gives up on', () => {
@@ -18,15 +18,8 @@ describe('a consumer kafkajs gives up on', () => {
     await produceTransactions(producer, config.topics.transactions, transactions);
     // A TypeError is not retriable to kafkajs: thrown from a batch, it makes the consumer crash with
     // restart: false, the same dead end a coordinator lookup meets after a broker SIGKILL.
-    let thrown = false;
-    const nowMs = () => {
-      if (!thrown) {
-        thrown = true;
-        throw new TypeError('injected failure in the first batch');
-      }
-      return Date.now();
-    };
-    const scorer = testScorer(config, kafka, db.pool, { nowMs });
+    const clock = clockFailingOnce(new TypeError('injected failure in the first batch'));
+    const scorer = testScorer(config, kafka, db.pool, { nowMs: clock.nowMs });
     const rebuilt: number[] = [];
     scorer.events.on('consumer.rebuilt', ({ attempt }) => rebuilt.push(attempt));
     await scorer.start();
@@ -35,7 +28,7 @@ describe('a consumer kafkajs gives up on', () => {
     } finally {
       await scorer.stop();
     }
-    assert.ok(thrown);
+    assert.ok(clock.failed());
     assert.deepEqual(rebuilt, [1], 'the consumer was rebuilt once');
     assert.equal(scorer.status().totals.failures, 1);
     await assertExactlyOnce(db, kafka, config, transactions.length);

@@ -4,7 +4,7 @@ import { KAFKA_CLIENTS } from '../../services/platform/config.ts';
 import type { Scorer } from '../../services/scorer/scorer.ts';
 import { assertExactlyOnce } from '../helpers/exactly-once.ts';
 import { readAllCommitted, waitForGroupCaughtUp } from '../helpers/kafka.ts';
-import { type PipelineFixture, setUpPipeline, testScorer } from '../helpers/pipeline.ts';
+import { clockFailingOnce, type PipelineFixture, setUpPipeline, testScorer } from '../helpers/pipeline.ts';
 import { ordinaryTransaction, produceTransactions } from '../helpers/transactions.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -23,15 +23,8 @@ for (const client of KAFKA_CLIENTS) {
       const { db, config, kafka, producer } = fixture;
       const transactions = Array.from({ length: 1200 }, (_, i) => ordinaryTransaction(i, { accountId: `acct-${i % 37}` }));
       await produceTransactions(producer, config.topics.transactions, transactions);
-      let failed = false;
-      const nowMs = () => {
-        if (!failed) {
-          failed = true;
-          throw new Error('injected failure in the first batch');
-        }
-        return Date.now();
-      };
-      const first = testScorer(config, kafka, db.pool, { nowMs, batchSize: 40 });
+      const clock = clockFailingOnce(new Error('injected failure in the first batch'));
+      const first = testScorer(config, kafka, db.pool, { nowMs: clock.nowMs, batchSize: 40 });
       const second = testScorer({ ...config, scorer: { ...config.scorer, instanceId: `${config.scorer.instanceId}-b` } }, kafka, db.pool, { batchSize: 40 });
       const scorers: Scorer[] = [first];
       try {
@@ -44,7 +37,7 @@ for (const client of KAFKA_CLIENTS) {
       } finally {
         for (const scorer of scorers) await scorer.stop();
       }
-      assert.ok(failed);
+      assert.ok(clock.failed());
       assert.equal(first.status().totals.failures, 1, 'the injected failure was retried');
       await assertExactlyOnce(db, kafka, config, transactions.length);
       // Keyed by account with the Java client's partitioner, a decision lands on the partition its
