@@ -137,6 +137,9 @@ describe('analyst UI in headless Chromium, on decisions made by the real pipelin
   it('finds an item by transaction id and shows HTML in stream fields as text', async () => {
     await page.keyboard.press('r'); // release the auto-claimed item: the page stays consistent
     await page.keyboard.press('/');
+    // '/' only changes the location; the search view renders on the hashchange that follows and then
+    // focuses its field. Letters typed before that are shortcuts on the page being left.
+    await page.locator('#search-input:focus').waitFor();
     await page.keyboard.type(hostileId);
     await page.keyboard.press('Enter');
     await page.locator('[data-testid="search-results"] a').filter({ hasText: hostileId }).click();
@@ -151,8 +154,7 @@ describe('analyst UI in headless Chromium, on decisions made by the real pipelin
 
   it('escalates from the keyboard; a lead finds it by status and assigns it back', async () => {
     await page.keyboard.press('q');
-    // 'q' only changes the location; the queue view is rendered on the hashchange event that follows,
-    // and a key pressed before then goes to the page being left (the item page): wait for the view.
+    // Likewise for 'q': a key pressed before the queue view is on screen goes to the item page.
     await page.locator('.empty').filter({ hasText: 'No item claimed.' }).waitFor();
     await page.keyboard.press('c');
     const panel = page.locator('[data-testid="explanation"]');
