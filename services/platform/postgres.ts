@@ -32,6 +32,11 @@ export function createPool(options: DatabaseOptions & { applicationName?: string
 const DUPLICATE_DATABASE = '42P04';
 const UNIQUE_VIOLATION = '23505';
 
+/** The statement failed because a row with the same unique key exists (or was committed meanwhile). */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
+}
+
 /** Creates the database named in `url` if it does not exist yet; safe when two processes race. */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);
@@ -46,7 +51,7 @@ export async function ensureDatabase(url: string): Promise<void> {
     if (rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code !== DUPLICATE_DATABASE && code !== UNIQUE_VIOLATION) throw error;
+    if (code !== DUPLICATE_DATABASE && !isUniqueViolation(error)) throw error;
   } finally {
     await client.end();
   }

@@ -4,6 +4,8 @@ import { reviewPriority } from '../policy/review-priority.ts';
 import type { ScoredBatch, StoredDecision } from './score-batch.ts';
 import { appendAudit } from '../platform/audit-log.ts';
 import { countMerchantDays } from './label-history-store.ts';
+import { copyRows, numericArrayLiteral } from '../platform/postgres-copy.ts';
+import { isUniqueViolation } from '../platform/postgres.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -49,6 +51,13 @@ export class ConcurrentDecisionError extends Error {
   readonly retriable = true;
 }
 
+const DECISION_COLUMNS = [
+  'transaction_id', 'account_id', 'action', 'probability', 'confidence', 'decided_by', 'anomaly', 'rule_hits',
+  'evidence', 'transaction', 'facts', 'feature_vector', 'feature_spec_version', 'model_version', 'rules_version',
+  'policy_version', 'event_time', 'decided_at', 'latency_ms', 'source_topic', 'source_partition', 'source_offset',
+  'scorer_instance',
+] as const;
+
 export interface BatchMeta {
   scorerInstance: string;
   topic: string;
@@ -64,49 +73,43 @@ export interface BatchMeta {
  */
 export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta: BatchMeta): Promise<void> {
   if (batch.decisions.length > 0) {
-    const rows = batch.decisions.map(({ decision, transaction, facts, featureVector, featureSpecVersion, source }) => ({
-      transaction_id: decision.transactionId,
-      account_id: decision.accountId,
-      action: decision.action,
-      probability: decision.probability,
-      confidence: decision.confidence,
-      decided_by: decision.decidedBy,
-      anomaly: decision.anomaly,
-      rule_hits: decision.ruleHits,
-      evidence: decision.evidence,
-      transaction,
-      facts,
-      feature_vector: featureVector,
-      feature_spec_version: featureSpecVersion,
-      model_version: decision.modelVersion,
-      rules_version: decision.rulesVersion,
-      policy_version: decision.policyVersion,
-      event_time: transaction.timestamp,
-      decided_at: decision.decidedAt,
-      latency_ms: decision.latencyMs,
-      source_topic: source.topic,
-      source_partition: source.partition,
-      source_offset: source.offset,
-    }));
-    const inserted = await db.query(
-      `INSERT INTO decisions (transaction_id, account_id, action, probability, confidence, decided_by, anomaly,
-                              rule_hits, evidence, transaction, facts, feature_vector, feature_spec_version,
-                              model_version, rules_version, policy_version, event_time, decided_at, latency_ms,
-                              source_topic, source_partition, source_offset, scorer_instance)
-       SELECT r.*, $2 FROM jsonb_to_recordset($1::jsonb) AS r(
-         transaction_id text, account_id text, action text, probability double precision,
-         confidence double precision, decided_by text, anomaly jsonb, rule_hits jsonb, evidence jsonb,
-         transaction jsonb, facts jsonb, feature_vector real[], feature_spec_version text,
-         model_version text, rules_version text, policy_version text,
-         event_time timestamptz, decided_at timestamptz, latency_ms double precision, source_topic text,
-         source_partition integer, source_offset bigint)
-       ON CONFLICT (transaction_id) DO NOTHING`,
-      [JSON.stringify(rows), meta.scorerInstance],
-    );
-    if (inserted.rowCount !== rows.length) {
-      throw new ConcurrentDecisionError(
-        `${rows.length - (inserted.rowCount ?? 0)} of ${rows.length} transactions were decided by another writer`,
+    try {
+      await copyRows(
+        db,
+        'decisions',
+        DECISION_COLUMNS,
+        batch.decisions.map(({ decision, transaction, facts, featureVector, featureSpecVersion, source }) => [
+          decision.transactionId,
+          decision.accountId,
+          decision.action,
+          decision.probability,
+          decision.confidence,
+          decision.decidedBy,
+          JSON.stringify(decision.anomaly),
+          JSON.stringify(decision.ruleHits),
+          JSON.stringify(decision.evidence),
+          JSON.stringify(transaction),
+          JSON.stringify(facts),
+          featureVector === null ? null : numericArrayLiteral(featureVector),
+          featureSpecVersion,
+          decision.modelVersion,
+          decision.rulesVersion,
+          decision.policyVersion,
+          transaction.timestamp,
+          decision.decidedAt,
+          decision.latencyMs,
+          source.topic,
+          source.partition,
+          source.offset,
+          meta.scorerInstance,
+        ]),
       );
+    } catch (error) {
+      // The whole COPY fails on the first transaction already decided, so the batch is retried whole.
+      if (isUniqueViolation(error)) {
+        throw new ConcurrentDecisionError(`a transaction in this batch was decided by another writer: ${(error as Error).message}`);
+      }
+      throw error;
     }
     await countMerchantDays(db, batch.decisions.map(({ transaction }) => transaction));
     const reviews = batch.decisions

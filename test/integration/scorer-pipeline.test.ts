@@ -102,6 +102,22 @@ describe('scorer pipeline on real Kafka and Postgres', () => {
     const state = await db.pool.query(`SELECT state FROM account_state WHERE account_id = 'acct-burst'`);
     assert.equal(state.rows[0].state.txCount, 8);
   });
+
+  it('stores text with tabs, newlines, backslashes, quotes and non-ASCII exactly as it arrived', async () => {
+    // Decisions are written with COPY's text format, where these characters are its own delimiters.
+    const attributes = { note: 'tab\there\nnew line\r\\N back\\slash "quoted" café 😀', empty: '', nested: { list: ['\t', null, 1.5] } };
+    const tricky = ordinaryTransaction(60_000, { id: 'tx\\N\\t-escaped', accountId: 'acct\\back', merchantId: 'merch\\1', attributes });
+    await produceTransactions(producer, config.topics.transactions, [tricky]);
+    await fixture.scoreAll({ batchSize: 8 });
+    const { rows } = await db.pool.query<{ transaction_id: string; account_id: string; transaction: { attributes: unknown; merchantId: string } }>(
+      'SELECT transaction_id, account_id, transaction FROM decisions WHERE transaction_id = $1',
+      [tricky.id],
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.account_id, tricky.accountId);
+    assert.equal(rows[0]!.transaction.merchantId, tricky.merchantId);
+    assert.deepEqual(rows[0]!.transaction.attributes, attributes);
+  });
 });
 
 describe('a scorer that keeps a single account in memory per partition', () => {

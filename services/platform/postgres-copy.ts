@@ -1,0 +1,42 @@
+import { finished } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/** One column value in COPY's text format: text as is, a number, or SQL NULL. */
+export type CopyField = string | number | null;
+
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+const ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function copyTextField(field: CopyField): string {
+  if (field === null) return '\\N';
+  if (typeof field === 'number') return String(field);
+  return NEEDS_ESCAPE.test(field) ? field.replace(/[\\\n\r\t]/g, (char) => ESCAPED[char]!) : field;
+}
+
+/** One row of COPY's text format: tab-separated fields ending in a newline. */
+export function copyTextLine(fields: readonly CopyField[]): string {
+  return fields.map(copyTextField).join('\t') + '\n';
+}
+
+/** A numeric array as a Postgres array literal (`{1,2.5,NaN}`), for `real[]` and `double precision[]` columns. */
+export function numericArrayLiteral(values: readonly number[]): string {
+  return `{${values.join(',')}}`;
+}
+
+/**
+ * Writes rows into `table` with COPY FROM STDIN, in the caller's transaction: about twice as fast as
+ * an INSERT … SELECT over a JSON parameter for wide rows, because nothing is parsed twice. A
+ * constraint violation fails the whole COPY, and the error keeps Postgres's SQLSTATE in `code`.
+ */
+export async function copyRows(
+  db: Pick<pg.PoolClient, 'query'>,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly CopyField[])[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const stream = db.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  stream.end(rows.map(copyTextLine).join(''));
+  await finished(stream);
+}
