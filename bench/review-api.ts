@@ -11,10 +11,9 @@
 // this shared machine. Prints one JSON object; the service's warnings go to stderr.
 //   node --import tsx bench/review-api.ts [--analysts 20] [--seconds 15] [--ceiling-seconds 6]
 //     [--warmup-seconds 3] [--items 5000] [--think-ms 0]
-// Claim cost grows with the number of claimable items (--items): its ORDER BY cannot use an index,
-// so every claim sorts the whole queue (about 5 ms at 5,000 items and 35 ms at 50,000, alone).
-// With BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", which NODE_OPTIONS does
-// not accept) the service runs as bin/loupe does but with those node flags, to profile it alone.
+// Claims walk partial indexes in priority order (migrations/0008_claim-indexes.sql), so their cost
+// does not grow with --items. LOUPE_NODE_ARGS reaches the service's node command line (bin/loupe),
+// e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it alone.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
@@ -286,10 +285,7 @@ try {
   await pool.query('ANALYZE');
   log(`schema ${config.database.schema}: ${ANALYSTS} analysts, ${ITEMS} open items (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 
-  const nodeArgs = process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean);
-  service = nodeArgs
-    ? spawn(process.execPath, [...nodeArgs, '--import', join(REPO, 'node_modules/tsx/dist/loader.mjs'), join(REPO, 'services/cli/main.ts'), 'review'], { env: { ...process.env, ...env }, stdio: ['ignore', 2, 2] })
-    : spawn(join(REPO, 'bin/loupe'), ['review'], { env: { ...process.env, ...env }, stdio: ['ignore', 2, 2] });
+  service = spawn(join(REPO, 'bin/loupe'), ['review'], { env: { ...process.env, ...env }, stdio: ['ignore', 2, 2] });
   await waitForHealth(service);
 
   const analysts: Analyst[] = await Promise.all(

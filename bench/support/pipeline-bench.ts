@@ -107,19 +107,20 @@ export async function committedCount(admin: Admin, groupId: string, topic: strin
 
 /**
  * Waits until the group has committed `total` records, and measures the sustained rate: from the
- * first poll that sees progress to the one that sees the end, so process start-up, model loading and
- * the group join are not counted.
+ * last poll that saw nothing committed to the one that sees the end, so process start-up, model
+ * loading and the group join are not counted, and a run that commits everything between two polls
+ * still has a duration (at most one poll interval too long).
  */
 export async function sustainedRate(admin: Admin, groupId: string, topic: string, total: number, timeoutMs = 600_000): Promise<{ perSec: number; seconds: number }> {
   const deadline = Date.now() + timeoutMs;
-  let first: { at: number; done: number } | null = null;
+  let idleAt = performance.now();
   for (;;) {
     const done = await committedCount(admin, groupId, topic);
     const now = performance.now();
-    if (first === null && done > 0) first = { at: now, done };
-    if (done >= total && first !== null) {
-      const seconds = (now - first.at) / 1000;
-      return { perSec: Math.round((total - first.done) / Math.max(seconds, 1e-3)), seconds };
+    if (done === 0) idleAt = now;
+    if (done >= total) {
+      const seconds = (now - idleAt) / 1000;
+      return { perSec: Math.round(total / seconds), seconds };
     }
     if (Date.now() > deadline) throw new Error(`timed out: ${done} of ${total} committed`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -134,13 +135,11 @@ export interface ScorerProcess {
 }
 
 /**
- * A scorer process as `bin/loupe score` runs it, with the bench's environment; its output goes to
- * this process's stderr. SCORER_NODE_ARGS are added to its node command line (e.g.
- * "--cpu-prof --cpu-prof-dir=/tmp/prof", which NODE_OPTIONS does not allow).
+ * A scorer process (`bin/loupe score`, as in production) with the bench's environment; its output
+ * goes to this process's stderr. LOUPE_NODE_ARGS reaches its node command line (bin/loupe).
  */
 export function startScorerProcess(env: Record<string, string>, instance: string): ScorerProcess {
-  const nodeArgs = (process.env.SCORER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', join(REPO, 'node_modules/tsx/dist/loader.mjs'), join(REPO, 'services/cli/main.ts'), 'score'], {
+  const child = spawn(join(REPO, 'bin/loupe'), ['score'], {
     env: { ...process.env, ...env, LOUPE_SCORER_INSTANCE: instance },
     stdio: ['ignore', 2, 2],
   });

@@ -36,7 +36,9 @@ export async function copyRows(
   rows: readonly (readonly CopyField[])[],
 ): Promise<void> {
   if (rows.length === 0) return;
+  // Encoded before COPY starts, so the server never waits on the encoding.
+  const payload = rows.map(copyTextLine).join('');
   const stream = db.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  stream.end(rows.map(copyTextLine).join(''));
+  stream.end(payload);
   await finished(stream);
 }

@@ -111,7 +111,7 @@ export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta
       }
       throw error;
     }
-    await countMerchantDays(db, batch.decisions.map(({ transaction }) => transaction));
+    await countMerchantDays(db, meta.partition, batch.decisions.map(({ transaction }) => transaction));
     const reviews = batch.decisions
       .filter(({ decision }) => decision.action === 'review')
       .map(({ decision, transaction }) => ({

@@ -6,10 +6,12 @@ import type { LabelledTransaction, LabelRecord } from '../features/label-record.
 type Queryable = Pick<pg.Pool, 'query'>;
 
 /**
- * Adds the batch's transactions to `merchant_days`, inside the batch's database transaction. Keys
- * are sorted so that scorers updating the same merchants at once lock them in the same order.
+ * Adds the batch's transactions to `merchant_days` under the batch's source partition, inside the
+ * batch's database transaction: batches of other partitions write other rows, so they never wait
+ * on each other. Keys are sorted so that two writers of one partition (a scorer that lost it in a
+ * rebalance and the one that got it) lock them in the same order.
  */
-export async function countMerchantDays(db: Queryable, transactions: readonly Transaction[]): Promise<void> {
+export async function countMerchantDays(db: Queryable, partition: number, transactions: readonly Transaction[]): Promise<void> {
   const counts = new Map<string, { merchant_id: string; day: number; count: number }>();
   for (const tx of transactions) {
     const day = utcDay(Date.parse(tx.timestamp));
@@ -21,10 +23,10 @@ export async function countMerchantDays(db: Queryable, transactions: readonly Tr
   if (counts.size === 0) return;
   const rows = [...counts.values()].sort((a, b) => (a.merchant_id < b.merchant_id ? -1 : a.merchant_id > b.merchant_id ? 1 : a.day - b.day));
   await db.query(
-    `INSERT INTO merchant_days (merchant_id, day, count)
-     SELECT merchant_id, day, count FROM jsonb_to_recordset($1::jsonb) AS r(merchant_id text, day integer, count integer)
-     ON CONFLICT (merchant_id, day) DO UPDATE SET count = merchant_days.count + EXCLUDED.count`,
-    [JSON.stringify(rows)],
+    `INSERT INTO merchant_days (merchant_id, day, source_partition, count)
+     SELECT merchant_id, day, $2, count FROM jsonb_to_recordset($1::jsonb) AS r(merchant_id text, day integer, count integer)
+     ON CONFLICT (merchant_id, day, source_partition) DO UPDATE SET count = merchant_days.count + EXCLUDED.count`,
+    [JSON.stringify(rows), partition],
   );
 }
 
@@ -41,7 +43,8 @@ export async function loadLabelRecords(db: Queryable, of: 'merchant' | 'account'
   const column = of === 'merchant' ? 'merchant_id' : 'account_id';
   const [counts, labels] = await Promise.all([
     of === 'merchant'
-      ? db.query<{ key: string; day: number; count: number }>('SELECT merchant_id AS key, day, count FROM merchant_days WHERE merchant_id = ANY($1) AND day >= $2', [unique, sinceDay])
+      ? db.query<{ key: string; day: number; count: number }>(`SELECT merchant_id AS key, day, sum(count)::int AS count FROM merchant_days
+           WHERE merchant_id = ANY($1) AND day >= $2 GROUP BY merchant_id, day`, [unique, sinceDay])
       : { rows: [] },
     db.query<{ key: string; transaction_id: string; day: number; known_ms: string; fraud: boolean }>(
       `SELECT d.${column} AS key, d.transaction_id, floor(extract(epoch FROM d.event_time) / 86400)::int AS day,
