@@ -19,9 +19,13 @@ export function copyTextLine(fields: readonly CopyField[]): string {
   return fields.map(copyTextField).join('\t') + '\n';
 }
 
-/** A numeric array as a Postgres array literal (`{1,2.5,NaN}`), for `real[]` and `double precision[]` columns. */
-export function numericArrayLiteral(values: readonly number[]): string {
-  return `{${values.join(',')}}`;
+/**
+ * Single-precision values as a `real[]` literal. Nine significant digits identify every float32
+ * exactly, so Postgres stores the same values; the shortest form of the double they widen to needs
+ * up to 17, which is longer to write and to parse.
+ */
+export function realArrayLiteral(values: readonly number[]): string {
+  return `{${values.map((value) => value.toPrecision(9)).join(',')}}`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { reviewPriority } from '../policy/review-priority.ts';
 import type { ScoredBatch, StoredDecision } from './score-batch.ts';
 import { appendAudit } from '../platform/audit-log.ts';
 import { countMerchantDays } from './label-history-store.ts';
-import { copyRows, numericArrayLiteral } from '../platform/postgres-copy.ts';
+import { copyRows, realArrayLiteral } from '../platform/postgres-copy.ts';
 import { isUniqueViolation } from '../platform/postgres.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -90,7 +90,7 @@ export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta
           JSON.stringify(decision.evidence),
           JSON.stringify(transaction),
           JSON.stringify(facts),
-          featureVector === null ? null : numericArrayLiteral(featureVector),
+          featureVector === null ? null : realArrayLiteral(featureVector),
           featureSpecVersion,
           decision.modelVersion,
           decision.rulesVersion,

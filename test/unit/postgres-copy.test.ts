@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { copyTextLine, numericArrayLiteral } from '../../services/platform/postgres-copy.ts';
+import { copyTextLine, realArrayLiteral } from '../../services/platform/postgres-copy.ts';
 
 describe('COPY text format', () => {
   it('separates fields with tabs, ends rows with a newline and writes NULL as \\N', () => {
@@ -19,8 +19,13 @@ describe('COPY text format', () => {
     assert.equal(copyTextLine([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]), 'NaN\tInfinity\t-Infinity\n');
   });
 
-  it('writes numeric arrays as array literals', () => {
-    assert.equal(numericArrayLiteral([1, -2.5, 1e-7, Number.NaN]), '{1,-2.5,1e-7,NaN}');
-    assert.equal(numericArrayLiteral([]), '{}');
+  it('writes float32 values as a real[] literal that reads back to the same float32s', () => {
+    const values = Array.from(new Float32Array([0.1, -2.5, 1e-7, 3.4028234663852886e38, 1.17549435e-38, 0, 123456.789]));
+    const literal = realArrayLiteral(values);
+    assert.match(literal, /^\{[^{}]+\}$/);
+    const readBack = new Float32Array(literal.slice(1, -1).split(',').map(Number));
+    assert.deepEqual(Array.from(readBack), values);
+    assert.equal(realArrayLiteral([Number.NaN, Number.POSITIVE_INFINITY]), '{NaN,Infinity}');
+    assert.equal(realArrayLiteral([]), '{}');
   });
 });
