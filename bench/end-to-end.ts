@@ -12,7 +12,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KAFKA_CLIENTS, type KafkaClientName } from '../services/platform/config.ts';
-import { committedCount, kafkaConsumeCeiling, postgresCopyCeiling, produceAll, setUpPipelineBench, simulatedTransactions, startScorerProcess, sustainedRate } from './support/pipeline-bench.ts';
+import { committedCount, kafkaConsumeCeiling, postgresCopyCeiling, produceAll, setUpPipelineBench, simulatedTransactions, startScorerProcess, sumPhases, sustainedRate } from './support/pipeline-bench.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +40,9 @@ interface ClientRun {
   postgresCopyPerSec: number;
   /** txPerSec over the lower of this run's two ceilings. */
   ceilingRatio: number;
+  batches: number;
+  /** Seconds the scorers' batches spent in each phase, summed over partitions: where the time went. */
+  phaseSeconds: Record<string, number>;
 }
 
 /**
@@ -55,10 +58,12 @@ async function runOnce(client: KafkaClientName): Promise<ClientRun> {
     await produceAll(bench.producer, config.topics.transactions, transactions);
     const producePerSec = Math.round(records / ((performance.now() - produceStarted) / 1000));
     const kafkaConsumePerSec = await kafkaConsumeCeiling(config.kafka.brokers.join(','), config.topics.transactions, records);
-    const scorers = Array.from({ length: scorerCount }, (_, i) => startScorerProcess(bench.env, `bench-scorer-${i}`));
+    const scorers = await Promise.all(Array.from({ length: scorerCount }, (_, i) => startScorerProcess(bench.env, `bench-scorer-${i}`)));
     let rate;
+    let metrics;
     try {
       rate = await Promise.race([sustainedRate(admin, config.scorer.groupId, config.topics.transactions, records), ...scorers.map((scorer) => scorer.exited)]);
+      metrics = await Promise.all(scorers.map((scorer) => scorer.metrics()));
     } finally {
       await Promise.all(scorers.map((scorer) => scorer.stop()));
     }
@@ -74,6 +79,8 @@ async function runOnce(client: KafkaClientName): Promise<ClientRun> {
       kafkaConsumePerSec,
       postgresCopyPerSec,
       ceilingRatio: Number((rate.perSec / Math.min(kafkaConsumePerSec, postgresCopyPerSec)).toFixed(4)),
+      batches: metrics.reduce((sum, m) => sum + m.batches, 0),
+      phaseSeconds: sumPhases(metrics.map((m) => m.phaseSeconds)),
     };
     process.stderr.write(`[end-to-end] ${client}: ${run.txPerSec} tx/s, ${run.ceilingRatio} of the lower ceiling\n`);
     return run;

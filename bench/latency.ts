@@ -2,8 +2,9 @@
 // the producer to the moment its decision arrives on `decisions` (read_committed), which the scorer
 // produces only after the decision is committed in Postgres: an upper bound of produce → persisted.
 // One scorer process (bin/loupe score). Also reports the achieved rate and the backlog at the end: if
-// the scorer cannot keep up, latency grows with the run and the percentiles say so.
-// Prints one JSON object.
+// the scorer cannot keep up, latency grows with the run and the percentiles say so. And, from the
+// scorer's /metrics, the mean time a batch spent in each phase (read, score, persist, publish)
+// while the load ran. Prints one JSON object.
 //   node --import tsx bench/latency.ts [--rate 5000] [--seconds 20] [--accounts 50000]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -24,7 +25,7 @@ const WARM_UP = 2000;
 
 const bench = await setUpPipelineBench({ partitions: 4 });
 const { config, admin, kafka } = bench;
-const scorer = startScorerProcess(bench.env, 'bench-latency-scorer');
+const scorer = await startScorerProcess(bench.env, 'bench-latency-scorer');
 try {
   const transactions = simulatedTransactions(WARM_UP + rate * seconds, Number(values.accounts));
   // Warm-up: the scorer joins its group, loads its model and state, and decides these first.
@@ -53,6 +54,7 @@ try {
     },
   });
   await ready;
+  const before = await scorer.metrics();
 
   // Steady load: every TICK_MS, the transactions due by then, sent without waiting for the last send.
   const load = transactions.slice(WARM_UP);
@@ -73,6 +75,12 @@ try {
   await Promise.all(sends);
   const offeredSeconds = (performance.now() - started) / 1000;
   const backlogAtEnd = WARM_UP + load.length - (await committedCount(admin, config.scorer.groupId, config.topics.transactions));
+  const during = await scorer.metrics();
+  const batches = during.batches - before.batches;
+  // What a batch's cycle spent where while the load ran: the answer to "what dominates".
+  const meanBatchPhaseMs = Object.fromEntries(
+    Object.entries(during.phaseSeconds).map(([phase, seconds]) => [phase, Number((((seconds - (before.phaseSeconds[phase] ?? 0)) * 1000) / batches).toFixed(1))]),
+  );
   const deadline = Date.now() + 300_000;
   while (latencies.length < load.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await consumer.disconnect();
@@ -92,6 +100,9 @@ try {
       latencyP95Ms: at(0.95),
       latencyP99Ms: at(0.99),
       latencyMaxMs: Number(latencies.at(-1)!.toFixed(1)),
+      batchesDuringLoad: batches,
+      meanRecordsPerBatch: Math.round(load.length / batches),
+      meanBatchPhaseMs,
     }),
   );
 } finally {

@@ -17,7 +17,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +25,7 @@ import { createKafka, ensureTopics } from '../services/platform/kafka.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { createPool, migrate } from '../services/platform/postgres.ts';
 import { upsertUser } from '../services/review/users.ts';
+import { freePort } from '../test/helpers/ports.ts';
 
 const { values } = parseArgs({
   options: {
@@ -64,14 +64,6 @@ const env: Record<string, string> = {
   LOG_LEVEL: 'warn',
 };
 const config = loadConfig(env);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // ---- HTTP: one keep-alive connection per analyst, as a browser tab keeps one.
 

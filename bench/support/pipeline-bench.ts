@@ -19,6 +19,7 @@ import { createLogger } from '../../services/platform/logger.ts';
 import { createPool, migrate } from '../../services/platform/postgres.ts';
 import { createSimulator } from '../../services/simulator/index.ts';
 import { ensureChampion } from '../../services/trainer/bootstrap-champion.ts';
+import { freePort } from '../../test/helpers/ports.ts';
 
 const run = promisify(execFile);
 const REPO = new URL('../..', import.meta.url).pathname;
@@ -46,7 +47,6 @@ export async function setUpPipelineBench(options: { partitions: number; env?: Re
     LOUPE_TOPIC_PREFIX: `bench-${id}.`,
     LOUPE_TOPIC_PARTITIONS: String(options.partitions),
     LOUPE_SCORER_GROUP: `bench-${id}-scorer`,
-    LOUPE_SCORER_HTTP_PORT: '0',
     LOUPE_MODEL_POLL_SECONDS: '3600',
     LOG_LEVEL: process.env.SCORER_LOG_LEVEL ?? 'warn',
     ...options.env,
@@ -131,16 +131,28 @@ export interface ScorerProcess {
   child: ChildProcess;
   /** Rejects if the process ends before stop() is called. */
   exited: Promise<never>;
+  /** Its batches so far and the seconds they spent in each phase, summed over partitions (its /metrics). */
+  metrics(): Promise<ScorerMetrics>;
   stop(): Promise<void>;
 }
 
+export interface ScorerMetrics {
+  batches: number;
+  phaseSeconds: Record<string, number>;
+}
+
+const PHASE_METRIC = /^loupe_scorer_batch_phase_seconds_total\{phase="(\w+)"\} (\S+)$/gm;
+const BATCHES_METRIC = /^loupe_scorer_batches_total (\d+)$/m;
+
 /**
- * A scorer process (`bin/loupe score`, as in production) with the bench's environment; its output
- * goes to this process's stderr. LOUPE_NODE_ARGS reaches its node command line (bin/loupe).
+ * A scorer process (`bin/loupe score`, as in production) with the bench's environment, its health
+ * endpoints on a free port; its output goes to this process's stderr. LOUPE_NODE_ARGS reaches its
+ * node command line (bin/loupe).
  */
-export function startScorerProcess(env: Record<string, string>, instance: string): ScorerProcess {
+export async function startScorerProcess(env: Record<string, string>, instance: string): Promise<ScorerProcess> {
+  const port = await freePort();
   const child = spawn(join(REPO, 'bin/loupe'), ['score'], {
-    env: { ...process.env, ...env, LOUPE_SCORER_INSTANCE: instance },
+    env: { ...process.env, ...env, LOUPE_SCORER_INSTANCE: instance, LOUPE_SCORER_HTTP_PORT: String(port) },
     stdio: ['ignore', 2, 2],
   });
   let stopping = false;
@@ -153,6 +165,15 @@ export function startScorerProcess(env: Record<string, string>, instance: string
   return {
     child,
     exited,
+    async metrics() {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      if (!response.ok) throw new Error(`scorer ${instance}: /metrics answered ${response.status}`);
+      const text = await response.text();
+      return {
+        batches: Number(BATCHES_METRIC.exec(text)?.[1] ?? Number.NaN),
+        phaseSeconds: Object.fromEntries([...text.matchAll(PHASE_METRIC)].map(([, phase, seconds]) => [phase!, Number(seconds)])),
+      };
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         stopping = true;
@@ -204,4 +225,11 @@ export async function postgresCopyCeiling(pool: pg.Pool, schema: string): Promis
   } finally {
     await rm(file, { force: true });
   }
+}
+
+/** Phase seconds added up over scorers, to two decimals. */
+export function sumPhases(readings: readonly Record<string, number>[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const reading of readings) for (const [phase, seconds] of Object.entries(reading)) total[phase] = (total[phase] ?? 0) + seconds;
+  return Object.fromEntries(Object.entries(total).map(([phase, seconds]) => [phase, Number(seconds.toFixed(2))]));
 }

@@ -34,12 +34,18 @@ describe('benchmarks still run (tiny sizes)', () => {
     assert.deepEqual(out.runs.map((run: { client: string }) => run.client), ['kafkajs', 'platformatic']);
     assert.ok(out.endToEndTxPerSecByClient.kafkajs > 0 && out.endToEndTxPerSecByClient.platformatic > 0 && out.platformaticToKafkajs > 0);
     assert.ok(out.endToEndTxPerSec > 0 && out.kafkaConsumeCeilingPerSec > 0 && out.postgresCopyCeilingPerSec > 0 && out.endToEndCeilingRatio > 0);
+    for (const run of out.runs) {
+      assert.ok(run.batches > 0 && run.ceilingRatio > 0, `${run.client}: batches and its own ceiling ratio`);
+      assert.deepEqual(Object.keys(run.phaseSeconds).sort(), ['persist', 'publish', 'read', 'score']);
+      assert.ok(run.phaseSeconds.persist > 0 && run.phaseSeconds.publish > 0);
+    }
   });
 
   it('latency: every transaction of a steady load is measured', async () => {
     const out = await bench('latency', ['--rate', '200', '--seconds', '3', '--accounts', '300']);
     assert.equal(out.measured, 600);
     assert.ok(out.latencyP99Ms >= out.latencyP50Ms && out.latencyP50Ms > 0);
+    assert.ok(out.batchesDuringLoad > 0 && out.meanBatchPhaseMs.persist > 0 && out.meanBatchPhaseMs.publish > 0);
   });
 
   it('review API: 20 analysts claim and label, each item labelled once', async () => {
