@@ -10,8 +10,10 @@ import { ordinaryTransaction, produceTransactions } from '../helpers/transaction
 import { waitFor } from '../helpers/wait-for.ts';
 
 // Delivery guarantees do not depend on the anomaly model, and a fresh schema has no champion: the
-// scorer would first train one, which is start-up time this test does not measure.
-const RULES_ONLY = { LOUPE_MODEL: 'rules-only' };
+// scorer would first train one, which is start-up time this test does not measure. Small chunks, so
+// that decisions land a hundred at a time and each restart falls between commits of a backlog rather
+// than after the one chunk that held all of it.
+const SCORER_ENV = { LOUPE_MODEL: 'rules-only', LOUPE_SCORER_BATCH_SIZE: '100' };
 
 /**
  * The reliability bar "restart of Kafka mid-stream": the broker goes away under a running scorer,
@@ -48,13 +50,13 @@ describe('Kafka broker restarted under a running scorer', () => {
       for (let i = 0; i < list.length; i += 1000) await produceTransactions(producer, topic, list.slice(i, i + 1000));
     };
     const first = transactions(0, 4000);
-    const second = transactions(4000, 1000);
-    const third = transactions(5000, 1000);
+    const second = transactions(4000, 2000);
+    const third = transactions(6000, 1000);
     const total = first.length + second.length + third.length;
 
     try {
       await produce(first);
-      scorer = await startScorerProcess('scorer-kafka-restart', { db, config, env: RULES_ONLY });
+      scorer = await startScorerProcess('scorer-kafka-restart', { db, config, env: SCORER_ENV });
       await waitFor('the scorer to have decided some transactions', async () => (await decisionCount()) >= 300, 60_000, 10);
 
       // 1. Controlled restart: SIGTERM, the broker shuts down cleanly, then comes back.
