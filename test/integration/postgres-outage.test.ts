@@ -10,8 +10,9 @@ import { ordinaryTransaction, produceTransactions } from '../helpers/transaction
 import { waitFor } from '../helpers/wait-for.ts';
 
 // Delivery guarantees do not depend on the anomaly model, and a fresh schema has no champion: the
-// scorer would first train one, which is start-up time this test does not measure.
-const RULES_ONLY = { LOUPE_MODEL: 'rules-only' };
+// scorer would first train one, which is start-up time this test does not measure. Small chunks, so
+// that the outage falls between commits of the backlog rather than after one chunk that held it all.
+const SCORER_ENV = { LOUPE_MODEL: 'rules-only', LOUPE_SCORER_BATCH_SIZE: '100' };
 
 /**
  * The reliability bar "restart of Postgres mid-stream", without restarting the Postgres that other
@@ -45,7 +46,7 @@ describe('Postgres lost and stalled under a running scorer', () => {
 
     try {
       for (let i = 0; i < first.length; i += 1000) await produceTransactions(producer, topic, first.slice(i, i + 1000));
-      scorer = await startScorerProcess(instance, { db, config, env: RULES_ONLY });
+      scorer = await startScorerProcess(instance, { db, config, env: SCORER_ENV });
       await waitFor('the scorer to have decided some transactions', async () => (await decisionCount()) >= 300, 60_000, 10);
 
       // 1. Connections lost: what a Postgres restart does to a client, aimed at this scorer alone.

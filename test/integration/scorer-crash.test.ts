@@ -27,7 +27,9 @@ describe('scorer killed mid-stream', () => {
     const second = Array.from({ length: 2000 }, (_, i) => ordinaryTransaction(6000 + i));
     for (let i = 0; i < first.length; i += 1000) await produceTransactions(producer, config.topics.transactions, first.slice(i, i + 1000));
 
-    const victim = await startScorerProcess('scorer-victim', { db, config });
+    // Small chunks, so that the kill falls between commits rather than after one chunk per partition
+    // that held the whole backlog.
+    const victim = await startScorerProcess('scorer-victim', { db, config, env: { LOUPE_SCORER_BATCH_SIZE: '100' } });
     scorers.push(victim);
     const health = (await (await fetch(`http://127.0.0.1:${victim.port}/healthz`)).json()) as { live: boolean };
     assert.equal(health.live, true);
