@@ -137,11 +137,10 @@ interface Samples {
   sessionMs: number;
   /** Answers other than 200/201, by status and code. */
   errors: Record<string, number>;
-  unpublished: number;
   exhausted: boolean;
 }
 
-const newSamples = (): Samples => ({ claim: [], label: [], roundTrip: [], session: [], roundTrips: 0, workMs: 0, sessionMs: 0, errors: {}, unpublished: 0, exhausted: false });
+const newSamples = (): Samples => ({ claim: [], label: [], roundTrip: [], session: [], roundTrips: 0, workMs: 0, sessionMs: 0, errors: {}, exhausted: false });
 const labelled = new Set<number>();
 
 function countError(samples: Samples, what: string, answer: Answer): void {
@@ -183,7 +182,6 @@ async function workBlock(analysts: Analyst[], ms: number, samples: Samples): Pro
           continue;
         }
         labelled.add(item.id);
-        if (label.body.published !== true) samples.unpublished++;
         samples.claim.push(claim.ms);
         samples.label.push(label.ms);
         samples.roundTrip.push(claim.ms + label.ms);
@@ -365,7 +363,6 @@ try {
       labelMs: summary(samples.label),
       roundTripMs: summary(samples.roundTrip),
       ceilingSessionMs: ceiling,
-      unpublishedLabels: samples.unpublished,
       errors: samples.errors,
       verification,
     }),

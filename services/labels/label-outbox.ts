@@ -18,6 +18,9 @@ export interface LabelOutbox {
   flush(): Promise<number>;
   /** Flushes every `intervalMs` until stopped, so a label whose send failed still gets out. */
   start(intervalMs: number): void;
+  /** Resolves once the drains already started or queued have finished, whatever their outcome. */
+  idle(): Promise<void>;
+  /** Stops the timer, then waits until idle. */
   stop(): Promise<void>;
 }
 
@@ -82,8 +85,14 @@ export function createLabelOutbox(deps: LabelOutboxDeps): LabelOutbox {
     return next;
   }
 
+  async function idle(): Promise<void> {
+    // A queued drain runs after the one in flight; waiting for it covers both.
+    await (next ?? running)?.catch(() => undefined);
+  }
+
   return {
     flush,
+    idle,
     start(intervalMs) {
       timer ??= setInterval(() => {
         flush().catch((error: unknown) => deps.logger.warn({ err: error }, 'label outbox: publish failed; will retry'));
@@ -93,7 +102,7 @@ export function createLabelOutbox(deps: LabelOutboxDeps): LabelOutbox {
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
-      await running?.catch(() => undefined);
+      await idle();
     },
   };
 }

@@ -128,6 +128,7 @@ describe('analyst UI in headless Chromium, on decisions made by the real pipelin
     assert.equal((await countIn('open')) + (await countIn('claimed')), waitingBefore - 1, 'one item fewer waiting');
     assert.notEqual(await panel.getAttribute('data-transaction-id'), transactionId, 'the next item is claimed at once');
 
+    await server.publishingIdle();
     const labels = (await readAllCommitted(fixture.kafka, fixture.config.topics.labels)).map((m) => LabelSchema.parse(JSON.parse(m.value!.toString())));
     const label = labels.find((l) => l.transactionId === transactionId);
     assert.ok(label, 'label published');

@@ -47,6 +47,8 @@ export async function seedReviewItem(
 
 export interface ReviewServer {
   url: string;
+  /** Labels are answered before they are published: resolves once the sends they started are over. */
+  publishingIdle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,11 +67,14 @@ export async function startReviewServer(deps: { pool: pg.Pool; producer: Produce
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    publishingIdle: () => labelOutbox.idle(),
+    async close() {
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+      await labelOutbox.stop();
+    },
   };
 }
 

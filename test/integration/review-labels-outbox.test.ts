@@ -83,7 +83,8 @@ describe('labels: corrections, the outbox, the dashboard and the page shell, on 
     const ana = await signedIn('ana');
     brokerDown = true;
     const { res } = await claimAndLabel(ana, 'fraud');
-    assert.equal(res.body.published, false, 'recorded, not yet published');
+    await server.publishingIdle();
+    assert.equal((await ana.request('GET', '/api/queue')).body.labelsAwaitingPublication, 1, 'recorded, not yet published, and the queue says so');
     const waiting = await db.pool.query<{ label_id: string }>('SELECT label_id FROM label_outbox');
     assert.deepEqual(waiting.rows.map((row) => Number(row.label_id)), [res.body.label.id]);
 
@@ -102,6 +103,7 @@ describe('labels: corrections, the outbox, the dashboard and the page shell, on 
     const ana = await signedIn('ana');
     brokerDown = true;
     for (let i = 0; i < 5; i++) await claimAndLabel(ana, 'legit');
+    await server.publishingIdle();
     brokerDown = false;
     const before = sent.length;
     const one = createLabelOutbox({ pool: db.pool, producer, topic: 'labels', logger: testLogger, batchSize: 2 });

@@ -66,8 +66,8 @@ export class ReviewApi {
   queue = () => this.call<QueueStats & { yours: ReviewItem[] }>('GET', '/api/queue');
   claimNext = async () => (await this.call<{ item: ReviewItem | null }>('POST', '/api/queue/claim')).item;
   item = (id: number) => this.call<ItemDetails>('GET', `/api/items/${id}`);
-  label = (id: number, body: LabelBody) => this.call<{ label: Label; published: boolean }>('POST', `/api/items/${id}/label`, body);
-  correct = (id: number, body: LabelBody) => this.call<{ label: Label; published: boolean }>('POST', `/api/items/${id}/correct`, body);
+  label = (id: number, body: LabelBody) => this.call<{ label: Label }>('POST', `/api/items/${id}/label`, body);
+  correct = (id: number, body: LabelBody) => this.call<{ label: Label }>('POST', `/api/items/${id}/correct`, body);
   skip = (id: number) => this.call<null>('POST', `/api/items/${id}/skip`);
   release = (id: number) => this.call<null>('POST', `/api/items/${id}/release`);
   escalate = (id: number, note: string | undefined) => this.call<null>('POST', `/api/items/${id}/escalate`, note ? { note } : {});

@@ -5,6 +5,8 @@ export interface QueueStats {
   counts: Record<ReviewStatus, number>;
   /** Age of the oldest item waiting for an analyst (open, or claimed with an expired lease), or null. */
   oldestWaitingSeconds: number | null;
+  /** Labels recorded but not yet on the `labels` topic (the outbox); more than a few means the broker is unreachable. */
+  labelsAwaitingPublication: number;
 }
 
 export async function queueStats(db: pg.Pool): Promise<QueueStats> {
@@ -15,5 +17,6 @@ export async function queueStats(db: pg.Pool): Promise<QueueStats> {
     `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM review_items
       WHERE status = 'open' OR (status = 'claimed' AND lease_expires_at < now())`,
   );
-  return { counts, oldestWaitingSeconds: oldest.rows[0]?.age ?? null };
+  const outbox = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM label_outbox');
+  return { counts, oldestWaitingSeconds: oldest.rows[0]?.age ?? null, labelsAwaitingPublication: outbox.rows[0]!.count };
 }

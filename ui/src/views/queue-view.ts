@@ -32,6 +32,10 @@ function statsStrip(stats: QueueStats | null): HTMLElement {
     count('escalated', 'escalated'),
     count('labeled', 'labelled'),
     h('div', { className: 'stat', dataset: { stat: 'oldest' } }, h('span', { className: 'value' }, stats ? formatAge(stats.oldestWaitingSeconds) : '…'), h('span', { className: 'name' }, 'oldest waiting')),
+    // Only when something is stuck: labels are recorded, but retraining has not seen them yet.
+    stats && stats.labelsAwaitingPublication > 0
+      ? h('div', { className: 'stat warning', dataset: { stat: 'unpublished' } }, h('span', { className: 'value' }, String(stats.labelsAwaitingPublication)), h('span', { className: 'name' }, 'labels not yet published'))
+      : null,
   );
 }
 
@@ -112,8 +116,8 @@ export function queueView(ctx: Context): View {
     switch (command) {
       case 'fraud':
       case 'legit': {
-        const result = await ctx.api.label(id, { label: command, note: noteText, reasonCode: reason.value || undefined });
-        ctx.notify(`Labelled ${transactionId} ${command}${result.published ? '' : ' (recorded; publishing is delayed)'}.`);
+        await ctx.api.label(id, { label: command, note: noteText, reasonCode: reason.value || undefined });
+        ctx.notify(`Labelled ${transactionId} ${command}.`);
         return claimNext();
       }
       case 'skip':
