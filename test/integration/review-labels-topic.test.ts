@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { LabelSchema } from '../../services/domain/index.ts';
 import { readAllCommitted } from '../helpers/kafka.ts';
 import { type PipelineFixture, setUpPipeline } from '../helpers/pipeline.ts';
-import { waitFor } from '../helpers/wait-for.ts';
 import { createUsers, ReviewClient, type ReviewServer, seedReviewItem, startReviewServer } from '../helpers/review.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -30,7 +29,8 @@ describe('review labels on the real broker', () => {
     const res = await ana.request('POST', `/api/items/${id}/label`, { body: { label: 'legit', reasonCode: 'KNOWN_CUSTOMER' } });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.deepEqual(Object.keys(res.body), ['label'], 'the answer does not wait for the broker');
-    await waitFor('the label to leave the outbox', async () => (await fixture.db.pool.query('SELECT 1 FROM label_outbox')).rowCount === 0, 10_000);
+    await server.publishingIdle();
+    assert.equal((await fixture.db.pool.query('SELECT 1 FROM label_outbox')).rowCount, 0, 'the background send emptied the outbox');
 
     const messages = await readAllCommitted(fixture.kafka, fixture.config.topics.labels);
     assert.equal(messages.length, 1);
