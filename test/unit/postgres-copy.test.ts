@@ -28,4 +28,8 @@ describe('COPY text format', () => {
     assert.equal(realArrayLiteral([Number.NaN, Number.POSITIVE_INFINITY]), '{NaN,Infinity}');
     assert.equal(realArrayLiteral([]), '{}');
   });
+
+  it('writes the whole numbers of a one-hot vector as integers', () => {
+    assert.equal(realArrayLiteral([0, 1, 0, -3, Math.fround(0.5)]), '{0,1,0,-3,0.500000000}');
+  });
 });
