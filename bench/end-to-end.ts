@@ -1,7 +1,8 @@
 // Sustained transactions/s from `transactions` through ONE scorer process (bin/loupe score, with the
 // champion model, rules and policy) to decisions committed in Postgres and produced on `decisions`,
 // beside two ceilings measured in the same run on the same records: the broker's own consumer
-// (ConsumerPerformance from the same jars) and Postgres's COPY of the same decision rows.
+// (ConsumerPerformance from the same jars) and Postgres's COPY of the same decision rows (the
+// better of one stream and the scorer's batches on one connection per core).
 // The scorer runs on each Kafka client it supports (LOUPE_SCORER_KAFKA_CLIENT), on the same records
 // in a schema and topics of its own, the clients alternating over --rounds (A B B A ...) so drift in
 // the machine's load falls on both; each client's figure is its median. Both ceilings are measured
@@ -38,6 +39,8 @@ interface ClientRun {
   producePerSec: number;
   kafkaConsumePerSec: number;
   postgresCopyPerSec: number;
+  postgresCopyOneStreamPerSec: number;
+  postgresCopyBatchedPerSec: number;
   /** txPerSec over the lower of this run's two ceilings. */
   ceilingRatio: number;
   batches: number;
@@ -70,15 +73,17 @@ async function runOnce(client: KafkaClientName): Promise<ClientRun> {
     const committed = await committedCount(admin, config.scorer.groupId, config.topics.transactions);
     const decisions = Number((await bench.pool.query('SELECT count(*) AS n FROM decisions')).rows[0].n);
     if (decisions !== records || committed !== records) throw new Error(`${client}: ${decisions} decisions and ${committed} committed offsets for ${records} transactions`);
-    const postgresCopyPerSec = (await postgresCopyCeiling(bench.pool, config.database.schema)).perSec;
+    const postgresCopy = await postgresCopyCeiling(bench.pool, config.database.schema, config.scorer.batchSize);
     const run: ClientRun = {
       client,
       txPerSec: rate.perSec,
       seconds: Number(rate.seconds.toFixed(2)),
       producePerSec,
       kafkaConsumePerSec,
-      postgresCopyPerSec,
-      ceilingRatio: Number((rate.perSec / Math.min(kafkaConsumePerSec, postgresCopyPerSec)).toFixed(4)),
+      postgresCopyPerSec: postgresCopy.perSec,
+      postgresCopyOneStreamPerSec: postgresCopy.oneStreamPerSec,
+      postgresCopyBatchedPerSec: postgresCopy.batchedPerSec,
+      ceilingRatio: Number((rate.perSec / Math.min(kafkaConsumePerSec, postgresCopy.perSec)).toFixed(4)),
       batches: metrics.reduce((sum, m) => sum + m.batches, 0),
       phaseSeconds: sumPhases(metrics.map((m) => m.phaseSeconds)),
     };

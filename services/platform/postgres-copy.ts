@@ -52,8 +52,12 @@ export async function copyRows(
 ): Promise<void> {
   if (rows.length === 0) return;
   // Encoded before COPY starts, so the server never waits on the encoding.
-  const payload = rows.map(copyTextLine).join('');
+  await copyText(db, table, columns, rows.map(copyTextLine).join(''));
+}
+
+/** Sends `text`, rows already in COPY's text format, into `table` with COPY FROM STDIN. */
+export async function copyText(db: Pick<pg.PoolClient, 'query'>, table: string, columns: readonly string[], text: string): Promise<void> {
   const stream = db.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-  stream.end(payload);
+  stream.end(text);
   await finished(stream);
 }

@@ -36,6 +36,8 @@ describe('benchmarks still run (tiny sizes)', () => {
     assert.ok(out.endToEndTxPerSec > 0 && out.kafkaConsumeCeilingPerSec > 0 && out.postgresCopyCeilingPerSec > 0 && out.endToEndCeilingRatio > 0);
     for (const run of out.runs) {
       assert.ok(run.batches > 0 && run.ceilingRatio > 0, `${run.client}: batches and its own ceiling ratio`);
+      assert.equal(run.postgresCopyPerSec, Math.max(run.postgresCopyOneStreamPerSec, run.postgresCopyBatchedPerSec), `${run.client}: the better COPY is the ceiling`);
+      assert.ok(run.postgresCopyOneStreamPerSec > 0 && run.postgresCopyBatchedPerSec > 0);
       assert.deepEqual(Object.keys(run.phaseSeconds).sort(), ['persist', 'publish', 'read', 'score']);
       assert.ok(run.phaseSeconds.persist > 0 && run.phaseSeconds.publish > 0);
     }
