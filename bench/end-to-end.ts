@@ -43,6 +43,11 @@ interface ClientRun {
   postgresCopyBatchedPerSec: number;
   /** txPerSec over the lower of this run's two ceilings. */
   ceilingRatio: number;
+  /**
+   * CPU the scorer processes used per transaction over the measured span: what a change to the
+   * scorer moves, much less disturbed by the machine's other load than the rate is.
+   */
+  scorerCpuUsPerTx: number;
   batches: number;
   /** Seconds the scorers' batches spent in each phase, summed over partitions: where the time went. */
   phaseSeconds: Record<string, number>;
@@ -64,8 +69,15 @@ async function runOnce(client: KafkaClientName): Promise<ClientRun> {
     const scorers = await Promise.all(Array.from({ length: scorerCount }, (_, i) => startScorerProcess(bench.env, `bench-scorer-${i}`)));
     let rate;
     let metrics;
+    let cpuAtStart = 0;
     try {
-      rate = await Promise.race([sustainedRate(admin, config.scorer.groupId, config.topics.transactions, records), ...scorers.map((scorer) => scorer.exited)]);
+      // The scorers' CPU where the measured span starts: the last reading before anything was
+      // committed (a scorer not answering yet has used none of the span's CPU).
+      const cpuOf = async () => (await Promise.all(scorers.map((scorer) => scorer.metrics().then((m) => m.cpuSeconds, () => 0)))).reduce((a, b) => a + b, 0);
+      const onIdle = async () => {
+        cpuAtStart = await cpuOf();
+      };
+      rate = await Promise.race([sustainedRate(admin, config.scorer.groupId, config.topics.transactions, records, { onIdle }), ...scorers.map((scorer) => scorer.exited)]);
       metrics = await Promise.all(scorers.map((scorer) => scorer.metrics()));
     } finally {
       await Promise.all(scorers.map((scorer) => scorer.stop()));
@@ -84,6 +96,7 @@ async function runOnce(client: KafkaClientName): Promise<ClientRun> {
       postgresCopyOneStreamPerSec: postgresCopy.oneStreamPerSec,
       postgresCopyBatchedPerSec: postgresCopy.batchedPerSec,
       ceilingRatio: Number((rate.perSec / Math.min(kafkaConsumePerSec, postgresCopy.perSec)).toFixed(4)),
+      scorerCpuUsPerTx: Math.round(((metrics.reduce((sum, m) => sum + m.cpuSeconds, 0) - cpuAtStart) * 1e6) / records),
       batches: metrics.reduce((sum, m) => sum + m.batches, 0),
       phaseSeconds: sumPhases(metrics.map((m) => m.phaseSeconds)),
     };
@@ -120,6 +133,7 @@ console.log(
     endToEndTxPerSec: byClient[headlineClient],
     endToEndCeilingRatio: Number(median(runsOf(headlineClient).map((run) => run.ceilingRatio)).toFixed(4)),
     kafkaConsumeCeilingPerSec: Math.round(median(runs.map((run) => run.kafkaConsumePerSec))),
+    scorerCpuUsPerTx: Math.round(median(runsOf(headlineClient).map((run) => run.scorerCpuUsPerTx))),
     postgresCopyCeilingPerSec: Math.round(median(runs.map((run) => run.postgresCopyPerSec))),
     endToEndTxPerSecByClient: byClient,
     ...(byClient.kafkajs && byClient.platformatic ? { platformaticToKafkajs: Number((byClient.platformatic / byClient.kafkajs).toFixed(3)) } : {}),

@@ -110,15 +110,25 @@ export async function committedCount(admin: Admin, groupId: string, topic: strin
  * Waits until the group has committed `total` records, and measures the sustained rate: from the
  * last poll that saw nothing committed to the one that sees the end, so process start-up, model
  * loading and the group join are not counted, and a run that commits everything between two polls
- * still has a duration (at most one poll interval too long).
+ * still has a duration (at most one poll interval too long). `onIdle` runs at each poll that saw
+ * nothing committed, so a caller can read counters where the measured span starts.
  */
-export async function sustainedRate(admin: Admin, groupId: string, topic: string, total: number, timeoutMs = 600_000): Promise<{ perSec: number; seconds: number }> {
-  const deadline = Date.now() + timeoutMs;
+export async function sustainedRate(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  total: number,
+  options: { timeoutMs?: number; onIdle?: () => Promise<void> } = {},
+): Promise<{ perSec: number; seconds: number }> {
+  const deadline = Date.now() + (options.timeoutMs ?? 600_000);
   let idleAt = performance.now();
   for (;;) {
     const done = await committedCount(admin, groupId, topic);
     const now = performance.now();
-    if (done === 0) idleAt = now;
+    if (done === 0) {
+      idleAt = now;
+      await options.onIdle?.();
+    }
     if (done >= total) {
       const seconds = (now - idleAt) / 1000;
       return { perSec: Math.round(total / seconds), seconds };
@@ -139,11 +149,14 @@ export interface ScorerProcess {
 
 export interface ScorerMetrics {
   batches: number;
+  /** CPU seconds the process has used, user and system. */
+  cpuSeconds: number;
   phaseSeconds: Record<string, number>;
 }
 
 const PHASE_METRIC = /^loupe_scorer_batch_phase_seconds_total\{phase="(\w+)"\} (\S+)$/gm;
 const BATCHES_METRIC = /^loupe_scorer_batches_total (\d+)$/m;
+const CPU_METRIC = /^process_cpu_seconds_total (\S+)$/m;
 
 /**
  * A scorer process (`bin/loupe score`, as in production) with the bench's environment, its health
@@ -172,6 +185,7 @@ export async function startScorerProcess(env: Record<string, string>, instance: 
       const text = await response.text();
       return {
         batches: Number(BATCHES_METRIC.exec(text)?.[1] ?? Number.NaN),
+        cpuSeconds: Number(CPU_METRIC.exec(text)?.[1] ?? Number.NaN),
         phaseSeconds: Object.fromEntries([...text.matchAll(PHASE_METRIC)].map(([, phase, seconds]) => [phase!, Number(seconds)])),
       };
     },

@@ -29,6 +29,7 @@ export function buildHealthApp(deps: { status: () => ScorerStatus; pool: pg.Pool
   });
   app.get('/metrics', (_req, res) => {
     const { totals, assignedPartitions } = deps.status();
+    const cpu = process.cpuUsage();
     const metrics: Array<[name: string, type: 'counter' | 'gauge', value: number]> = [
       ['loupe_scorer_decisions_total', 'counter', totals.decisions],
       ['loupe_scorer_replayed_total', 'counter', totals.replayed],
@@ -37,6 +38,8 @@ export function buildHealthApp(deps: { status: () => ScorerStatus; pool: pg.Pool
       ['loupe_scorer_batches_total', 'counter', totals.batches],
       ['loupe_scorer_batch_failures_total', 'counter', totals.failures],
       ['loupe_scorer_assigned_partitions', 'gauge', assignedPartitions.length],
+      // Prometheus's standard name: CPU per decision is what tells a faster scorer from a quieter machine.
+      ['process_cpu_seconds_total', 'counter', (cpu.user + cpu.system) / 1e6],
     ];
     const text = metrics.map(([name, type, value]) => `# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
     // Where batch time goes, summed over batches (partitions overlap, so the sum can outrun the clock).

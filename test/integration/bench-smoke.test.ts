@@ -38,6 +38,7 @@ describe('benchmarks still run (tiny sizes)', () => {
       assert.ok(run.batches > 0 && run.ceilingRatio > 0, `${run.client}: batches and its own ceiling ratio`);
       assert.equal(run.postgresCopyPerSec, Math.max(run.postgresCopyOneStreamPerSec, run.postgresCopyBatchedPerSec), `${run.client}: the better COPY is the ceiling`);
       assert.ok(run.postgresCopyOneStreamPerSec > 0 && run.postgresCopyBatchedPerSec > 0);
+      assert.ok(run.scorerCpuUsPerTx > 0, `${run.client}: the scorer's CPU per transaction`);
       assert.deepEqual(Object.keys(run.phaseSeconds).sort(), ['persist', 'publish', 'read', 'score']);
       assert.ok(run.phaseSeconds.persist > 0 && run.phaseSeconds.publish > 0);
     }

@@ -45,6 +45,7 @@ describe('scorer killed mid-stream', () => {
     await waitForGroupCaughtUp(kafka, config.scorer.groupId, config.topics.transactions, 120_000);
     const metrics = await successor.metrics();
     assert.ok((metrics.loupe_scorer_decisions_total ?? 0) > 0, 'the successor decided what the victim left');
+    assert.ok(metrics.process_cpu_seconds_total! > 0, 'its CPU time is exported');
     for (const phase of ['read', 'score', 'persist', 'publish']) assert.ok(metrics[`loupe_scorer_batch_phase_seconds_total{phase="${phase}"}`]! > 0, `time spent in ${phase} is exported`);
     assert.equal(await successor.stop(), 0, 'a graceful stop drains, commits and exits 0');
 
