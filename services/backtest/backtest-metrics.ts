@@ -19,6 +19,8 @@ export interface RankingSummary {
   rocAuc: number;
   precisionAtK: number;
   cardPrecisionAtK: number;
+  /** The best card precision@k these days allowed (see `cardPrecisionAtK`'s `ceiling`). */
+  cardPrecisionCeiling: number;
 }
 
 export interface DayRow extends Record<'loop' | 'unsupervisedBaseline' | 'supervisedBaseline', RankingSummary> {
@@ -44,6 +46,7 @@ function summarise(rows: readonly ScoredTestTransaction[], score: (t: ScoredTest
     rocAuc: rocAuc(scores, labels),
     precisionAtK: precisionAtK(scores, labels, Math.min(k, rows.length)),
     cardPrecisionAtK: cards.mean,
+    cardPrecisionCeiling: cards.ceiling,
   };
 }
 

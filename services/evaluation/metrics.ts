@@ -196,6 +196,12 @@ export interface CardPrecisionResult {
   k: number;
   /** Mean of the per-day precisions; NaN when there are no days. */
   mean: number;
+  /**
+   * The best `mean` the same days allowed: each day, its compromised cards (at most k) over k. A
+   * day with fewer compromised cards than k caps every ranking below 1, so a precision is read
+   * against this.
+   */
+  ceiling: number;
   perDay: CardPrecisionDay[];
 }
 
@@ -274,6 +280,7 @@ export function cardPrecisionAtK(input: CardPrecisionInput, k: number, options: 
     perDay.push({ day, precision: found / k, cards: ranked.length, compromisedCards: compromised, detectedCards: found });
   }
 
-  const mean = perDay.length === 0 ? Number.NaN : perDay.reduce((sum, d) => sum + d.precision, 0) / perDay.length;
-  return { k, mean, perDay };
+  const meanOver = (perDayValue: (d: CardPrecisionDay) => number) =>
+    perDay.length === 0 ? Number.NaN : perDay.reduce((sum, d) => sum + perDayValue(d), 0) / perDay.length;
+  return { k, mean: meanOver((d) => d.precision), ceiling: meanOver((d) => Math.min(d.compromisedCards, k) / k), perDay };
 }

@@ -50,6 +50,7 @@ describe('loupe backtest on a small labelled CSV', () => {
     assert.match(stderr, /autoencoder refresh (promoted|rejected|skipped)/, 'the second test day ends with an autoencoder refresh');
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     for (const key of ['averagePrecision', 'rocAuc', 'cardPrecisionAtK', 'k', 'reviewedFraction']) assert.equal(typeof summary[key], 'number', key);
+    assert.ok(summary.cardPrecisionCeiling >= summary.cardPrecisionAtK && summary.cardPrecisionCeiling <= 1, `card precision ${summary.cardPrecisionAtK} within its ceiling ${summary.cardPrecisionCeiling}`);
     for (const baseline of ['unsupervisedBaseline', 'supervisedBaseline']) {
       for (const key of ['averagePrecision', 'rocAuc', 'cardPrecisionAtK']) assert.equal(typeof summary[baseline][key], 'number', `${baseline}.${key}: ${JSON.stringify(summary[baseline])}`);
     }

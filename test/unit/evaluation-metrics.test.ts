@@ -182,6 +182,8 @@ describe('cardPrecisionAtK', () => {
       ],
     );
     close(result.mean, 0.5);
+    // Compromised cards 2, 2 and 1 of k = 2: at best 1, 1 and ½.
+    close(result.ceiling, 2.5 / 3);
     assert.equal(result.k, 2);
   });
 
@@ -198,6 +200,7 @@ describe('cardPrecisionAtK', () => {
   it('divides by k when a day has fewer than k cards, and is NaN with no days', () => {
     close(cardPrecisionAtK(input, 10).perDay[0]?.precision ?? Number.NaN, 2 / 10);
     assert.ok(Number.isNaN(cardPrecisionAtK({ scores: [], labels: [], accounts: [], days: [] }, 5).mean));
+    assert.ok(Number.isNaN(cardPrecisionAtK({ scores: [], labels: [], accounts: [], days: [] }, 5).ceiling));
   });
 
   it('matches a direct port of the handbook algorithm on random data without ties', () => {

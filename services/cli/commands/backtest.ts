@@ -113,7 +113,7 @@ export const backtestCommand: Command = {
       await writeFile(join(values.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
       await writeFile(join(values.out, 'learning-curve.html'), learningCurveHtml(`Loupe backtest: ${file}`, summary.days));
       const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
-      console.log(`loop: AP ${f(summary.averagePrecision)}, ROC AUC ${f(summary.rocAuc)}, card-precision@${summary.k} ${f(summary.cardPrecisionAtK)}; reviewed ${(summary.reviewedFraction * 100).toFixed(2)}% of ${summary.testTransactions}`);
+      console.log(`loop: AP ${f(summary.averagePrecision)}, ROC AUC ${f(summary.rocAuc)}, card-precision@${summary.k} ${f(summary.cardPrecisionAtK)} (at most ${f(summary.cardPrecisionCeiling)} on these days); reviewed ${(summary.reviewedFraction * 100).toFixed(2)}% of ${summary.testTransactions}`);
       console.log(`autoencoder without feedback: AP ${f(summary.unsupervisedBaseline.averagePrecision)}, ROC AUC ${f(summary.unsupervisedBaseline.rocAuc)}, card-precision ${f(summary.unsupervisedBaseline.cardPrecisionAtK)}`);
       console.log(`supervised on all labels:     AP ${f(summary.supervisedBaseline.averagePrecision)}, ROC AUC ${f(summary.supervisedBaseline.rocAuc)}, card-precision ${f(summary.supervisedBaseline.cardPrecisionAtK)}`);
       console.log(`results in ${values.out}/summary.json and ${values.out}/learning-curve.html`);
