@@ -45,7 +45,8 @@ interface ClientRun {
   ceilingRatio: number;
   /**
    * CPU the scorer processes used per transaction over the measured span: what a change to the
-   * scorer moves, much less disturbed by the machine's other load than the rate is.
+   * scorer moves. It stretches on a loaded machine too, so scorer changes are still compared in
+   * alternating pairs.
    */
   scorerCpuUsPerTx: number;
   batches: number;
