@@ -64,7 +64,9 @@ describe('loupe backtest on a small labelled CSV', () => {
     // cards (--keep-known-compromised); the handbook run drops them, as its protocol does.
     assert.equal(summary.removedKnownCompromised, 0);
     assert.ok(summary.averagePrecision > 0 && summary.rocAuc > 0.5, 'the loop ranks frauds above chance');
-    assert.match(await readFile(join(out, 'learning-curve.html'), 'utf8'), /<svg[^>]*aria-label="Average precision per day"/);
+    const curve = await readFile(join(out, 'learning-curve.html'), 'utf8');
+    assert.match(curve, /<svg[^>]*aria-label="Average precision per day"/);
+    assert.match(curve, /stroke-dasharray[^>]*points="[\d.]+,[\d.]+[^"]*"><title>the best the day allowed/, 'card precision is drawn with its ceiling');
 
     // The run cleans up after itself: its schema is gone.
     const schema = /schema (backtest_[0-9a-f]+)/.exec(stderr)?.[1];
