@@ -140,7 +140,7 @@ export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta
   if (batch.states.size > 0) {
     await db.query(
       `INSERT INTO account_state (account_id, state, updated_at)
-       SELECT account_id, state, now() FROM jsonb_to_recordset($1::jsonb) AS r(account_id text, state jsonb)
+       SELECT account_id, state, now() FROM json_to_recordset($1::json) AS r(account_id text, state json)
        ON CONFLICT (account_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
       [JSON.stringify([...batch.states].map(([account_id, state]) => ({ account_id, state })))],
     );
