@@ -223,7 +223,6 @@ export interface PostgresCopyCeiling {
   oneStreamPerSec: number;
   /** The scorer's batch size, each batch a COPY in a transaction of its own, on one connection per core. */
   batchedPerSec: number;
-  rows: number;
 }
 
 /**
@@ -276,7 +275,7 @@ export async function postgresCopyCeiling(pool: pg.Pool, schema: string, batchSi
       for (const db of connections) db.release();
     }
     const batchedPerSec = perSec(lines.length, started);
-    return { perSec: Math.max(oneStreamPerSec, batchedPerSec), oneStreamPerSec, batchedPerSec, rows: lines.length };
+    return { perSec: Math.max(oneStreamPerSec, batchedPerSec), oneStreamPerSec, batchedPerSec };
   } finally {
     await rm(file, { force: true });
   }

@@ -27,7 +27,7 @@ export function copyTextLine(fields: readonly CopyField[]): string {
  * Single-precision values as a `real[]` literal. Nine significant digits identify every float32
  * exactly, so Postgres stores the same values; the shortest form of the double they widen to needs
  * up to 17, which is longer to write and to parse. Whole numbers (most of a one-hot feature vector)
- * are written as integers: exact, and a third of the characters and the time.
+ * are written as integers: exact, and less than half the characters and the time.
  */
 export function realArrayLiteral(values: readonly number[]): string {
   let literal = '{';

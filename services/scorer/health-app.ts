@@ -38,7 +38,7 @@ export function buildHealthApp(deps: { status: () => ScorerStatus; pool: pg.Pool
       ['loupe_scorer_batches_total', 'counter', totals.batches],
       ['loupe_scorer_batch_failures_total', 'counter', totals.failures],
       ['loupe_scorer_assigned_partitions', 'gauge', assignedPartitions.length],
-      // Prometheus's standard name: CPU per decision is what tells a faster scorer from a quieter machine.
+      // Prometheus's standard name; over the decisions counter it gives what a decision costs in CPU.
       ['process_cpu_seconds_total', 'counter', (cpu.user + cpu.system) / 1e6],
     ];
     const text = metrics.map(([name, type, value]) => `# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
