@@ -2,9 +2,9 @@
 
 -- A decision's documents (its transaction, facts, anomaly and evidence) are written once, read back
 -- whole and never searched inside, so they are kept as `json`, the text as the scorer wrote it,
--- rather than `jsonb`. Converting them to jsonb was about a third of Postgres's work per decision
--- row: on 100,000 real rows COPYed in the scorer's batches, 17–22k rows/s with jsonb against
--- 27k with json on one connection, and 25–31k against 36–37k on two. `->`/`->>` still work on json.
+-- rather than `jsonb`, which converts each document on the way in: on 100,000 real rows COPYed in
+-- the scorer's batches, 16.9–21.8k rows/s with jsonb against 18.3–27.5k with json on one
+-- connection, and 25–31k against 36–37k on two. `->`/`->>` still work on json.
 -- `rule_hits` stays jsonb: its GIN index answers the audit API's "decisions where rule X fired".
 -- merchant_id is generated from `transaction`, so it is dropped and added again around the change
 -- (this rewrites the table once).
