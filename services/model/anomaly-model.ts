@@ -28,7 +28,8 @@ export interface AnomalyModel {
   dispose(): void;
 }
 
-function parseHead(id: string, json: unknown, names: readonly string[]): SupervisedHead {
+/** A stored head, checked against the feature names of the model it sits on. */
+export function parseModelHead(id: string, json: unknown, names: readonly string[]): SupervisedHead {
   const parsed = SupervisedHeadSchema.safeParse(json);
   if (!parsed.success) throw new Error(`model ${id}: invalid supervised head: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   if (parsed.data.kind === 'feedback-delayed' && parsed.data.feedback.featureNames.join(',') !== parsed.data.delayed.featureNames.join(',')) {
@@ -59,7 +60,7 @@ export function loadAnomalyModel(artifact: ModelArtifact): AnomalyModel {
   const kernel = createScoringKernel(model);
   model.network.dispose();
   const calibration = QuantileSketch.fromJSON(artifact.calibration as QuantileSketchJson);
-  const head = artifact.head === undefined || artifact.head === null ? null : parseHead(artifact.id, artifact.head, featureSpec.names);
+  const head = artifact.head === undefined || artifact.head === null ? null : parseModelHead(artifact.id, artifact.head, featureSpec.names);
   return {
     version: artifact.id,
     featureSpec,

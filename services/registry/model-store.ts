@@ -19,6 +19,11 @@ export interface StoredModel {
   calibration: Record<string, unknown>;
   /** The supervised head trained on labels, or null for an autoencoder alone. */
   head: Record<string, unknown> | null;
+  /**
+   * The head the promotion gate judged, when `head` is that recipe refit on every label (held-out
+   * ones included); null when `head` is itself the judged one. A later gate judges against this.
+   */
+  gatedHead: Record<string, unknown> | null;
   metrics: Record<string, number>;
   /** Source, data range, row counts, loss curve. */
   training: Record<string, unknown>;
@@ -40,6 +45,7 @@ interface ModelRow {
   weights: Buffer;
   calibration: Record<string, unknown>;
   head: Record<string, unknown> | null;
+  gated_head: Record<string, unknown> | null;
   metrics: Record<string, number>;
   training: Record<string, unknown>;
   training_from: Date | null;
@@ -60,6 +66,7 @@ const fromRow = (row: ModelRow): StoredModel => ({
   weights: row.weights,
   calibration: row.calibration,
   head: row.head,
+  gatedHead: row.gated_head,
   metrics: row.metrics,
   training: row.training,
   trainingFrom: row.training_from?.toISOString() ?? null,
@@ -86,8 +93,8 @@ export type NewModelVersion = Omit<StoredModel, 'status' | 'promotedBy' | 'promo
 export async function insertModel(db: Queryable, model: NewModelVersion): Promise<void> {
   await db.query(
     `INSERT INTO model_versions (id, parent_id, feature_spec, feature_spec_version, manifest, normalisation, weights,
-                                 calibration, metrics, training, training_from, training_to, reason, head)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+                                 calibration, metrics, training, training_from, training_to, reason, head, gated_head)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
     [
       model.id,
       model.parentId,
@@ -103,6 +110,7 @@ export async function insertModel(db: Queryable, model: NewModelVersion): Promis
       model.trainingTo,
       model.reason,
       model.head === null ? null : JSON.stringify(model.head),
+      model.gatedHead === null ? null : JSON.stringify(model.gatedHead),
     ],
   );
 }

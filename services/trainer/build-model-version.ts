@@ -91,6 +91,7 @@ export async function buildModelVersion(rows: Float32Array, n: number, spec: Com
       manifest: manifest as unknown as Record<string, unknown>,
       normalisation: manifest.normalisation,
       head: null,
+      gatedHead: null,
       weights,
       calibration: calibration.toJSON() as unknown as Record<string, unknown>,
       metrics,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { type AnomalyModel, loadAnomalyModel } from '../model/anomaly-model.ts';
+import { type AnomalyModel, loadAnomalyModel, parseModelHead } from '../model/anomaly-model.ts';
 import { type SupervisedHead, trainHead } from '../model/supervised-head.ts';
 import { appendAudit } from '../platform/audit-log.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -58,7 +58,7 @@ const bothClasses = (subset: ReadonlyArray<{ example: LabelledExample }>) => {
  * Trains a supervised head for the champion's autoencoder on every label so far and gates it
  * against the champion (gateHeadCandidate). The newest `holdoutFraction` of labels, by the time
  * they became known, is held out: the candidate is judged on labels it has not seen, as it would
- * meet them in production.
+ * meet them in production. If it is promoted, the same recipe refit on every label goes live.
  */
 export async function trainHeadCandidate(
   pool: pg.Pool,
@@ -73,9 +73,10 @@ export async function trainHeadCandidate(
   if (championRow === null) return { status: 'skipped', reason: 'no champion to build on' };
   const baseRow: NewModelVersion = refreshed ?? championRow;
   const examples = await loadLabelledExamples(pool, championRow.featureSpecVersion);
-  // The newest labels are held out: a share of them, at most `holdoutMax`, so a large label store
-  // does not keep days of its most recent labels out of the head that goes live. The champion was
-  // trained on labels older than any cut made now, so the comparison stays fair.
+  // The newest labels are held out to judge the candidate: a share of them, at most `holdoutMax`,
+  // so a large label store is not judged on days of labels. The champion is judged by the head its
+  // own gate judged, trained on labels older than any cut made now, so the comparison stays fair;
+  // what goes live is refit on every label.
   const cut = examples.length - Math.min(config.holdoutMax, Math.ceil(examples.length * config.holdoutFraction));
   const train = examples.slice(0, cut);
   const holdout = examples.slice(cut);
@@ -123,6 +124,7 @@ export async function trainHeadCandidate(
       baseRow,
       base,
       head,
+      refit: () => ({ head: fit(examples.length), rows: examples.length, labelsTo: examples[examples.length - 1]!.labeledAt.toISOString() }),
       holdout,
       training: {
         ...(refreshed ? { autoencoder: refreshed.training } : {}),
@@ -135,7 +137,7 @@ export async function trainHeadCandidate(
         labelsFrom: train[0]!.labeledAt.toISOString(),
         labelsTo: train[train.length - 1]!.labeledAt.toISOString(),
       },
-    }, policy, config, actor);
+    }, policy, config, actor, logger);
   } finally {
     champion.dispose();
     if (base !== champion) base.dispose();
@@ -149,7 +151,13 @@ export interface HeadCandidate {
   /** The autoencoder the candidate's head sits on (the champion's, or a refreshed one), stored and loaded. */
   baseRow: NewModelVersion;
   base: AnomalyModel;
+  /** The head the gate judges: trained without the held-out labels. */
   head: SupervisedHead;
+  /**
+   * The same recipe on every label, held-out ones included: what goes live if the gate promotes, so
+   * the newest labels reach the scorers at once. Without it, the judged head itself goes live.
+   */
+  refit?: () => { head: SupervisedHead; rows: number; labelsTo: string };
   holdout: readonly LabelledExample[];
   training: Record<string, unknown>;
 }
@@ -157,17 +165,28 @@ export interface HeadCandidate {
 /**
  * Judges a candidate head against the champion on the held-out labels and records the outcome in
  * the registry in one transaction: the candidate is stored with its metrics and either promoted
- * (audited `model.promoted`) or marked rejected with the reason (audited `model.rejected`).
+ * (audited `model.promoted`) or marked rejected with the reason (audited `model.rejected`). A
+ * promoted candidate with a `refit` goes live as the refit head, with the judged head kept beside
+ * it (`gatedHead`). The champion is judged by its own gated head when it has one: its refit head
+ * has seen part of this holdout.
  */
-export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, policy: PolicyConfig, config: HeadTrainingConfig, actor: string): Promise<TrainingOutcome> {
+export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, policy: PolicyConfig, config: HeadTrainingConfig, actor: string, logger?: Logger): Promise<TrainingOutcome> {
   const { championRow, champion, baseRow, base, head, holdout } = input;
-  const id = candidateId(baseRow, head, new Date());
-  const candidate: AnomalyModel = { ...base, version: id, head };
+  const judgedChampion: AnomalyModel =
+    championRow.gatedHead === null ? champion : { ...champion, head: parseModelHead(championRow.id, championRow.gatedHead, champion.featureSpec.names) };
   const championAnomalies = assessExamples(champion, holdout);
   const baseAnomalies = base === champion ? championAnomalies : assessExamples(base, holdout);
-  const championMetrics = candidateMetrics(champion, holdout, championAnomalies, policy, config.precisionK);
-  const metrics = candidateMetrics(candidate, holdout, baseAnomalies, policy, config.precisionK);
+  const championMetrics = candidateMetrics(judgedChampion, holdout, championAnomalies, policy, config.precisionK);
+  const metrics = candidateMetrics({ ...base, head }, holdout, baseAnomalies, policy, config.precisionK);
   const verdict = promotionVerdict(metrics, championMetrics, config.margin);
+  let live: { head: SupervisedHead; training: Record<string, unknown> } | null = null;
+  if (verdict.promote && input.refit) {
+    const started = performance.now();
+    const refit = input.refit();
+    live = { head: refit.head, training: { rows: refit.rows, labelsTo: refit.labelsTo, seconds: (performance.now() - started) / 1000 } };
+    logger?.info(live.training, 'supervised head refit on every label for the scorers');
+  }
+  const id = candidateId(baseRow, live?.head ?? head, new Date());
   await withTransaction(pool, async (client) => {
     await saveModelVersion(
       client,
@@ -180,7 +199,8 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
         normalisation: baseRow.normalisation,
         weights: baseRow.weights,
         calibration: baseRow.calibration,
-        head: head as unknown as Record<string, unknown>,
+        head: (live?.head ?? head) as unknown as Record<string, unknown>,
+        gatedHead: live === null ? null : (head as unknown as Record<string, unknown>),
         metrics: {
           holdoutAveragePrecision: metrics.averagePrecision,
           holdoutPrecisionAtK: metrics.precisionAtK,
@@ -191,7 +211,7 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
           holdoutLabels: metrics.examples,
           k: metrics.k,
         },
-        training: input.training,
+        training: live === null ? input.training : { ...input.training, liveHead: live.training },
         trainingFrom: (input.training['labelsFrom'] as string | undefined) ?? null,
         trainingTo: (input.training['labelsTo'] as string | undefined) ?? null,
         reason: null,

@@ -156,7 +156,7 @@ describe('GraphQL audit API on real Postgres and Kafka', () => {
       tokens.auditor,
       `query Changed($id: ID!) {
         modelVersion(id: $id) {
-          id status reason promotedBy weightsSha256
+          id status reason promotedBy weightsSha256 head gatedHead
           parent { id status }
           changes { featureSpecChanged architectureChanged weightsChanged headChanged metrics { name parent value } }
           decisionCounts { approve decline review }
@@ -171,6 +171,7 @@ describe('GraphQL audit API on real Postgres and Kafka', () => {
     assert.equal(model.status, 'CHAMPION');
     assert.equal(model.reason, 'test: held-out AP up');
     assert.equal(model.promotedBy, 'trainer-test');
+    assert.deepEqual([model.head, model.gatedHead], [null, null], 'an autoencoder without a head');
     assert.deepEqual(model.parent, { id: champion.id, status: 'RETIRED' });
     assert.deepEqual(
       { ...model.changes, metrics: undefined },

@@ -8,6 +8,7 @@ const model = (id: string, parentId: string | null): Omit<StoredModel, 'status' 
   id,
   parentId,
   head: null,
+  gatedHead: null,
   featureSpec: { name: 'tiny', features: [{ kind: 'log-amount' }] },
   featureSpecVersion: 'tiny-000000000000',
   manifest: { inputSize: 1 },

@@ -6,7 +6,7 @@ import { recordChargebacks } from '../../services/labels/import-chargebacks.ts';
 import { recordLabel } from '../../services/labels/record-label.ts';
 import { loadAnomalyModel, selectBackend } from '../../services/model/index.ts';
 import { mulberry32 } from '../../services/model/seeded-random.ts';
-import { trainHead } from '../../services/model/supervised-head.ts';
+import { type LogisticHead, trainHead } from '../../services/model/supervised-head.ts';
 import { withTransaction } from '../../services/platform/postgres.ts';
 import { anomalyLogOdds } from '../../services/policy/decide.ts';
 import { findChampion } from '../../services/registry/model-store.ts';
@@ -105,6 +105,24 @@ describe('trainer: labels train a supervised head, gated against the champion', 
       [before.id],
     );
     assert.ok(median > earlier[0]!.p + 0.2, `the pattern now scores higher: median ${median} vs ${earlier[0]!.p} before`);
+  });
+
+  it('puts every label in the live head, and judges the next candidate against the head its gate judged', async () => {
+    const { db, config } = fixture;
+    const champion = (await findChampion(db.pool))!;
+    const examples = await loadLabelledExamples(db.pool, champion.featureSpecVersion);
+    const heldOut = champion.metrics['holdoutLabels']!;
+    assert.ok(heldOut > 0 && champion.gatedHead !== null, 'the judged head is kept beside the live one');
+    assert.equal((champion.head as LogisticHead).examples, examples.length, 'the live head learned from every label');
+    assert.equal((champion.gatedHead as LogisticHead).examples, examples.length - heldOut, 'the judged head did not see the held-out ones');
+    assert.equal((champion.training['liveHead'] as { rows: number }).rows, examples.length);
+
+    // No new labels, so the same holdout: the champion's live head has seen it, its judged head has not.
+    const outcome = await trainHeadCandidate(db.pool, config.policy, config.trainer.head, 'trainer-test', testLogger);
+    assert.equal(outcome.status, 'promoted', JSON.stringify(outcome));
+    assert.equal(outcome.champion.examples, heldOut);
+    assert.equal(outcome.champion.averagePrecision, champion.metrics['holdoutAveragePrecision'], 'the champion is judged as its own gate judged it');
+    assert.equal(outcome.candidate.averagePrecision, outcome.champion.averagePrecision, 'the same recipe on the same labels');
   });
 
   it('rejects a worse candidate and records why', async () => {

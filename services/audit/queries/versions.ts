@@ -13,6 +13,7 @@ export interface ModelVersionNode {
   featureSpec: unknown;
   architecture: unknown;
   head: unknown;
+  gatedHead: unknown;
   metrics: Record<string, number>;
   training: Record<string, unknown>;
   trainingFrom: string | null;
@@ -25,7 +26,7 @@ export interface ModelVersionNode {
 }
 
 const MODEL_COLUMNS = `id, parent_id AS "parentId", status, feature_spec_version AS "featureSpecVersion", feature_spec AS "featureSpec",
-  manifest AS "architecture", head, metrics, training, training_from AS "trainingFrom", training_to AS "trainingTo", reason,
+  manifest AS "architecture", head, gated_head AS "gatedHead", metrics, training, training_from AS "trainingFrom", training_to AS "trainingTo", reason,
   promoted_by AS "promotedBy", promoted_at AS "promotedAt", ${isoMicros('created_at')} AS "createdAt",
   encode(sha256(weights), 'hex') AS "weightsSha256"`;
 
