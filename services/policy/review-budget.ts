@@ -8,13 +8,23 @@ export interface ReviewBudgetConfig {
   maxThreshold: number;
 }
 
-/** How far back the controller looks (event time), in one-minute buckets; and the fewest decisions it acts on. */
-const WINDOW_MINUTES = 60;
+/**
+ * How far back the controller looks (event time): an hour, or longer where an hour's budget is
+ * under MIN_BUDGET_ITEMS items (a partition of a small team's traffic). With a budget of one item an
+ * hour the threshold jumped between its bounds from one batch to the next, and reviews ran 30 % under
+ * or 60 % over capacity; twenty items make it a steady quantile. At most a week.
+ */
+const MIN_WINDOW_MINUTES = 60;
+const MAX_WINDOW_MINUTES = 7 * 24 * 60;
+const MIN_BUDGET_ITEMS = 20;
+/** The window is kept in about this many buckets, whatever its length. */
+const BUCKETS = 60;
+/** The fewest decisions it acts on. */
 const MIN_OBSERVATIONS = 50;
 /** Confidences are counted in bins of 0.01, so thresholds move in steps of 0.01 and policy versions stay few. */
 const BINS = 100;
 
-interface MinuteBucket {
+interface Bucket {
   /** Threshold-decided items by confidence bin. */
   bins: Uint32Array;
   /** Items reviewed whatever the threshold (a review rule, or the approve ceiling). */
@@ -27,60 +37,72 @@ export interface ReviewBudget {
   observe(decision: Pick<Decision, 'confidence' | 'decidedBy'>, atMs: number): void;
   /**
    * The confidence threshold that would have sent about `capacityPerHour × share` items an hour to
-   * review over the last hour of traffic; `share` is this scorer's part of the traffic (its
-   * partitions over all). Null until there is enough traffic to say.
+   * review over the window; null until there is enough traffic to say.
    */
-  threshold(share: number): number | null;
+  threshold(): number | null;
 }
 
 /**
- * Holds review volume near the analysts' capacity by moving the confidence threshold. Items a rule
- * or the approve ceiling sends to review use up capacity first; the rest of the budget goes to the
- * least confident of the threshold-decided items, so the threshold is that quantile of their
- * confidences. Counts live in one-minute buckets of confidence bins: constant memory and time at
- * any traffic rate. Event time, not wall-clock time, so a replay behaves as live traffic would.
+ * Holds review volume near the analysts' capacity by moving the confidence threshold. `share` is
+ * this controller's part of the traffic (one partition of all). Items a rule or the approve ceiling
+ * sends to review use up capacity first; the rest of the budget goes to the least confident of the
+ * threshold-decided items, so the threshold is that quantile of their confidences, taken at the bin
+ * edge whose count is nearest the budget (always rounding down reviewed too few). Counts live in
+ * time buckets of confidence bins, with running totals: constant memory and time at any traffic
+ * rate. Event time, not wall-clock time, so a replay behaves as live traffic would.
  */
-export function createReviewBudget(config: ReviewBudgetConfig): ReviewBudget {
-  const buckets = new Map<number, MinuteBucket>();
-  let newestMinute = Number.NEGATIVE_INFINITY;
+export function createReviewBudget(config: ReviewBudgetConfig, share = 1): ReviewBudget {
+  const capacity = config.capacityPerHour * share;
+  const windowMinutes = Math.min(MAX_WINDOW_MINUTES, Math.max(MIN_WINDOW_MINUTES, Math.ceil((60 * MIN_BUDGET_ITEMS) / capacity)));
+  const bucketMs = Math.max(1, Math.round(windowMinutes / BUCKETS)) * 60_000;
+  const windowBuckets = Math.ceil((windowMinutes * 60_000) / bucketMs);
+  const buckets = new Map<number, Bucket>();
+  const sum: Bucket = { bins: new Uint32Array(BINS), forced: 0, total: 0 };
+  let newest = Number.NEGATIVE_INFINITY;
+  const drop = (key: number) => {
+    const bucket = buckets.get(key)!;
+    for (let i = 0; i < BINS; i++) sum.bins[i]! -= bucket.bins[i]!;
+    sum.forced -= bucket.forced;
+    sum.total -= bucket.total;
+    buckets.delete(key);
+  };
   return {
     observe(decision, atMs) {
-      const minute = Math.floor(atMs / 60_000);
-      if (minute <= newestMinute - WINDOW_MINUTES) return;
-      if (minute > newestMinute) {
-        newestMinute = minute;
-        for (const key of buckets.keys()) if (key <= newestMinute - WINDOW_MINUTES) buckets.delete(key);
+      const key = Math.floor(atMs / bucketMs);
+      if (key <= newest - windowBuckets) return;
+      if (key > newest) {
+        newest = key;
+        for (const old of buckets.keys()) if (old <= newest - windowBuckets) drop(old);
       }
-      let bucket = buckets.get(minute);
+      let bucket = buckets.get(key);
       if (bucket === undefined) {
         bucket = { bins: new Uint32Array(BINS), forced: 0, total: 0 };
-        buckets.set(minute, bucket);
+        buckets.set(key, bucket);
       }
       bucket.total += 1;
-      if (decision.decidedBy === 'review_rule' || decision.decidedBy === 'approve_ceiling') bucket.forced += 1;
-      else if (decision.decidedBy === 'threshold') bucket.bins[Math.min(BINS - 1, Math.floor(decision.confidence * BINS))]! += 1;
-    },
-    threshold(share) {
-      const bins = new Array<number>(BINS).fill(0);
-      let forced = 0;
-      let total = 0;
-      let oldest = newestMinute;
-      for (const [minute, bucket] of buckets) {
-        oldest = Math.min(oldest, minute);
-        forced += bucket.forced;
-        total += bucket.total;
-        bucket.bins.forEach((count, i) => {
-          bins[i]! += count;
-        });
+      sum.total += 1;
+      if (decision.decidedBy === 'review_rule' || decision.decidedBy === 'approve_ceiling') {
+        bucket.forced += 1;
+        sum.forced += 1;
+      } else if (decision.decidedBy === 'threshold') {
+        const bin = Math.min(BINS - 1, Math.floor(decision.confidence * BINS));
+        bucket.bins[bin]! += 1;
+        sum.bins[bin]! += 1;
       }
-      if (total < MIN_OBSERVATIONS) return null;
-      const hours = (newestMinute - oldest + 1) / 60;
-      const budget = config.capacityPerHour * share * hours - forced;
-      // Reviewing every item below t = (i+1)/100 reviews bins 0..i: take the largest i within budget.
+    },
+    threshold() {
+      if (sum.total < MIN_OBSERVATIONS) return null;
+      const oldest = Math.min(...buckets.keys());
+      const hours = ((newest - oldest + 1) * bucketMs) / 3_600_000;
+      const budget = capacity * hours - sum.forced;
+      // Reviewing every item below t = e/100 reviews bins 0..e-1: take the highest edge e whose
+      // count is nearest the budget (empty bins cost nothing, so the edge passes them).
       let reviewed = 0;
       let edge = 0;
-      for (let i = 0; i < BINS && reviewed + bins[i]! <= budget; i++) {
-        reviewed += bins[i]!;
+      for (let i = 0; i < BINS; i++) {
+        const next = reviewed + sum.bins[i]!;
+        if (next > budget && next - budget >= budget - reviewed) break;
+        reviewed = next;
         edge = i + 1;
       }
       return Math.min(config.maxThreshold, Math.max(config.minThreshold, edge / BINS));

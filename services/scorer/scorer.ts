@@ -279,10 +279,10 @@ export function createScorer(deps: ScorerDeps): Scorer {
     if (config.reviewBudget === null) return { policy: config.policy, version: basePolicyVersion };
     let current = budgets.get(partition);
     if (current === undefined) {
-      current = { budget: createReviewBudget(config.reviewBudget), policy: config.policy, version: basePolicyVersion };
+      current = { budget: createReviewBudget(config.reviewBudget, 1 / Math.max(1, config.kafka.partitions)), policy: config.policy, version: basePolicyVersion };
       budgets.set(partition, current);
     }
-    const threshold = current.budget.threshold(1 / Math.max(1, config.kafka.partitions));
+    const threshold = current.budget.threshold();
     if (threshold !== null && threshold !== current.policy.confidenceThreshold) {
       const policy = { ...config.policy, confidenceThreshold: threshold };
       const version = policyVersion(policy);
