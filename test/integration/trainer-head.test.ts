@@ -116,6 +116,7 @@ describe('trainer: labels train a supervised head, gated against the champion', 
     assert.equal((champion.head as LogisticHead).examples, examples.length, 'the live head learned from every label');
     assert.equal((champion.gatedHead as LogisticHead).examples, examples.length - heldOut, 'the judged head did not see the held-out ones');
     assert.equal((champion.training['liveHead'] as { rows: number }).rows, examples.length);
+    assert.equal(champion.trainingTo, examples.at(-1)!.labeledAt.toISOString(), 'its training range ends with the newest label');
 
     // No new labels, so the same holdout: the champion's live head has seen it, its judged head has not.
     const outcome = await trainHeadCandidate(db.pool, config.policy, config.trainer.head, 'trainer-test', testLogger);
