@@ -179,11 +179,11 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
   const championMetrics = candidateMetrics(judgedChampion, holdout, championAnomalies, policy, config.precisionK);
   const metrics = candidateMetrics({ ...base, head }, holdout, baseAnomalies, policy, config.precisionK);
   const verdict = promotionVerdict(metrics, championMetrics, config.margin);
-  let live: { head: SupervisedHead; labelsTo: string; training: Record<string, unknown> } | null = null;
+  let live: { head: SupervisedHead; training: { rows: number; labelsTo: string; seconds: number } } | null = null;
   if (verdict.promote && input.refit) {
     const started = performance.now();
     const refit = input.refit();
-    live = { head: refit.head, labelsTo: refit.labelsTo, training: { rows: refit.rows, labelsTo: refit.labelsTo, seconds: (performance.now() - started) / 1000 } };
+    live = { head: refit.head, training: { rows: refit.rows, labelsTo: refit.labelsTo, seconds: (performance.now() - started) / 1000 } };
     logger?.info(live.training, 'supervised head refit on every label for the scorers');
   }
   const id = candidateId(baseRow, live?.head ?? head, new Date());
@@ -214,7 +214,7 @@ export async function gateHeadCandidate(pool: pg.Pool, input: HeadCandidate, pol
         training: live === null ? input.training : { ...input.training, liveHead: live.training },
         trainingFrom: (input.training['labelsFrom'] as string | undefined) ?? null,
         // The labels the head that scores has seen end where the refit's do.
-        trainingTo: live?.labelsTo ?? (input.training['labelsTo'] as string | undefined) ?? null,
+        trainingTo: live?.training.labelsTo ?? (input.training['labelsTo'] as string | undefined) ?? null,
         reason: null,
       },
       actor,
