@@ -15,7 +15,8 @@ function ephemeralLow(): number {
   }
 }
 
-async function canListen(port: number): Promise<boolean> {
+/** True if a server could listen on `port` on 127.0.0.1 right now (it listens and closes at once). */
+export async function canListen(port: number): Promise<boolean> {
   const server = createServer();
   try {
     server.listen(port, '127.0.0.1');

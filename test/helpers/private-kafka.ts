@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort } from './ports.ts';
+import { canListen, freePort } from './ports.ts';
 import { waitFor } from './wait-for.ts';
 
 const run = promisify(execFile);
@@ -67,8 +67,10 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
     async kill() {
       const pid = await brokerPid();
       process.kill(pid, 'SIGKILL');
-      // The JVM is detached (setsid, nohup): no exit event reaches us, so poll until it is gone.
-      await waitFor(`Kafka broker pid ${pid} to die`, async () => !(await alive(pid)), 10_000);
+      // The JVM is detached (setsid, nohup): no exit event reaches us, so poll until it is gone. An
+      // exiting process drops its memory (and so its command line) before its files, so its ports
+      // are polled too: a restart that finds them still bound refuses to start.
+      await waitFor(`Kafka broker pid ${pid} to die and free its ports`, async () => !(await alive(pid)) && (await canListen(port)) && (await canListen(controllerPort)), 10_000);
     },
     async dispose() {
       try {
