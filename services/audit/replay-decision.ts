@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { Anomaly, RuleHit } from '../domain/index.ts';
-import type { TransactionFacts } from '../features/account-state.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
 import { type PolicyConfig, policyVersion } from '../policy/decide.ts';
 import { decideWithModel } from '../policy/decide-with-model.ts';
@@ -114,7 +113,7 @@ export async function replayDecision(decision: DecisionNode, deps: ReplayDeps): 
     scored = { anomaly: model.assess(features, 1)[0]!, head: model.head };
   }
   const anomaly = scored?.anomaly ?? null;
-  const ruleHits = createRuleEvaluator({ rules: ruleSet.rules as Rule[] })(decision.facts as unknown as TransactionFacts);
+  const ruleHits = createRuleEvaluator({ rules: ruleSet.rules as Rule[] })(decision.facts);
   const outcome = decideWithModel({ ruleHits, anomaly, features, head: scored?.head ?? null }, policy);
   const replayed = outcomeOf(outcome, ruleHits, anomaly);
   const differences = compareOutcomes(base.stored, replayed);

@@ -15,8 +15,8 @@ export function emptyAccountState(): AccountState {
   return { recent: [], lastTimestampMs: null, lastCountry: null, devices: [], countries: [], txCount: 0, amountMean: 0, days: [], merchants: [] };
 }
 
-/** Facts a rule may test. Numbers and strings only, never undefined, so every rule sees every fact. */
-export interface TransactionFacts {
+/** The facts a transaction states itself. A stored decision leaves them out; factsOf adds them back. */
+export interface OwnFacts {
   transactionId: string;
   accountId: string;
   merchantId: string;
@@ -26,6 +26,10 @@ export interface TransactionFacts {
   currency: string;
   amount: number;
   deviceId: string;
+}
+
+/** The facts the account's history (and the transaction's time) adds: what a decision row stores. */
+export interface AccountFacts {
   hourOfDayUtc: number;
   /** Transactions in the window ending at this one, this one included. */
   txCount1m: number;
@@ -46,6 +50,9 @@ export interface TransactionFacts {
   travelSpeedKmh: number;
 }
 
+/** Facts a rule may test. Numbers and strings only, never undefined, so every rule sees every fact. */
+export type TransactionFacts = OwnFacts & AccountFacts;
+
 export const FACT_NAMES: ReadonlySet<string> = new Set<keyof TransactionFacts>([
   'transactionId', 'accountId', 'merchantId', 'merchantCategory', 'country', 'channel', 'currency', 'amount',
   'deviceId', 'hourOfDayUtc', 'txCount1m', 'txCount10m', 'txCount1h', 'txCount24h', 'smallAmountCount10m',
@@ -59,7 +66,26 @@ const NO_HISTORY_MINUTES = 1e9;
 const MIN_TRAVEL_HOURS = 1 / 60;
 
 /** Facts for `tx` given the account's state before it. */
-export function deriveFacts(state: AccountState, tx: Transaction): TransactionFacts {
+export const deriveFacts = (state: AccountState, tx: Transaction): TransactionFacts => factsOf(tx, deriveAccountFacts(state, tx));
+
+/**
+ * A transaction's facts from its own fields and its account facts. A decision row stores only the
+ * account facts (rows written before it did hold all of them, and their own fields agree).
+ */
+export const factsOf = (tx: Transaction, account: AccountFacts): TransactionFacts => ({
+  transactionId: tx.id,
+  accountId: tx.accountId,
+  merchantId: tx.merchantId,
+  merchantCategory: tx.merchantCategory,
+  country: tx.country,
+  channel: tx.channel,
+  currency: tx.currency,
+  amount: tx.amount,
+  deviceId: tx.deviceId ?? '',
+  ...account,
+});
+
+export function deriveAccountFacts(state: AccountState, tx: Transaction): AccountFacts {
   const t = Date.parse(tx.timestamp);
   let txCount1m = 1;
   let txCount10m = 1;
@@ -91,15 +117,6 @@ export function deriveFacts(state: AccountState, tx: Transaction): TransactionFa
     if (km !== null) travelSpeedKmh = km / Math.max(minutesSinceLast / 60, MIN_TRAVEL_HOURS);
   }
   return {
-    transactionId: tx.id,
-    accountId: tx.accountId,
-    merchantId: tx.merchantId,
-    merchantCategory: tx.merchantCategory,
-    country: tx.country,
-    channel: tx.channel,
-    currency: tx.currency,
-    amount: tx.amount,
-    deviceId,
     hourOfDayUtc: new Date(t).getUTCHours(),
     txCount1m,
     txCount10m,

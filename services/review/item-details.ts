@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { FeatureContribution, Label, ReviewItem } from '../domain/index.ts';
+import type { FeatureContribution, Label, ReviewItem, Transaction } from '../domain/index.ts';
+import { type AccountFacts, factsOf, type TransactionFacts } from '../features/account-state.ts';
 import { LABEL_COLUMNS, toLabel } from '../labels/record-label.ts';
 import { ReviewError } from './errors.ts';
 import { type FeatureBaseline, featureBaselines } from './feature-baselines.ts';
@@ -8,7 +9,7 @@ import { REVIEW_ITEM_COLUMNS, type ReviewItemRow, toReviewItem } from './queue/r
 export interface DecisionView {
   transactionId: string;
   accountId: string;
-  transaction: unknown;
+  transaction: Transaction;
   action: string;
   probability: number;
   confidence: number;
@@ -16,7 +17,7 @@ export interface DecisionView {
   ruleHits: unknown;
   anomaly: unknown;
   evidence: unknown;
-  facts: unknown;
+  facts: TransactionFacts;
   modelVersion: string | null;
   rulesVersion: string;
   policyVersion: string;
@@ -53,7 +54,7 @@ const BASELINE_DECISIONS = 50;
 interface DecisionRow {
   transaction_id: string;
   account_id: string;
-  transaction: unknown;
+  transaction: Transaction;
   action: string;
   probability: number;
   confidence: number;
@@ -61,7 +62,7 @@ interface DecisionRow {
   rule_hits: unknown;
   anomaly: unknown;
   evidence: unknown;
-  facts: unknown;
+  facts: AccountFacts;
   feature_vector: number[] | null;
   model_version: string | null;
   rules_version: string;
@@ -103,7 +104,7 @@ export async function getItemDetails(db: pg.Pool, itemId: number): Promise<ItemD
       ruleHits: d.rule_hits,
       anomaly: d.anomaly,
       evidence: d.evidence,
-      facts: d.facts,
+      facts: factsOf(d.transaction, d.facts),
       modelVersion: d.model_version,
       rulesVersion: d.rules_version,
       policyVersion: d.policy_version,

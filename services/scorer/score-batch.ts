@@ -1,11 +1,12 @@
 import type { AccountState, DeadLetter, Decision, RuleHit, Transaction } from '../domain/index.ts';
 import { type ParsedTransaction, parseTransaction, type TransactionLimits } from '../domain/index.ts';
-import { applyTransaction, deriveFacts, emptyAccountState, type TransactionFacts } from '../features/account-state.ts';
+import { type AccountFacts, applyTransaction, deriveAccountFacts, emptyAccountState, factsOf } from '../features/account-state.ts';
 import type { PolicyConfig } from '../policy/decide.ts';
 import { decideWithModel } from '../policy/decide-with-model.ts';
 import type { AnomalyModel } from '../model/anomaly-model.ts';
 import type { RuleEvaluator } from '../rules/evaluate.ts';
 import { addToRecord, historyAt, type LabelRecord } from '../features/label-record.ts';
+import { type DecisionDocuments, decisionDocuments } from './decision-documents.ts';
 
 /** A record as read from the `transactions` topic. */
 export interface SourceRecord {
@@ -38,8 +39,10 @@ export interface StoredDecision {
 
 export interface NewDecision {
   decision: Decision;
+  documents: DecisionDocuments;
   transaction: Transaction;
-  facts: TransactionFacts;
+  /** What the rules saw besides the transaction's own fields (factsOf joins them again). */
+  accountFacts: AccountFacts;
   /** The model's input row, kept so the decision can be replayed; null in rules-only mode. */
   featureVector: number[] | null;
   featureSpecVersion: string | null;
@@ -102,7 +105,7 @@ export async function scoreBatch(
   const width = model?.featureSpec.names.length ?? 0;
   // Rows for every record at most; only the new transactions' rows are filled, in order.
   const featureRows = new Float32Array(model ? records.length * width : 0);
-  const pending: Array<{ tx: Transaction; facts: TransactionFacts; source: SourceRef; record: SourceRecord; ruleHits: RuleHit[] }> = [];
+  const pending: Array<{ tx: Transaction; accountFacts: AccountFacts; source: SourceRef; record: SourceRecord; ruleHits: RuleHit[] }> = [];
 
   for (const { record, parsed } of records) {
     const source: SourceRef = { topic: record.topic, partition: record.partition, offset: record.offset };
@@ -134,8 +137,8 @@ export async function scoreBatch(
     decidedInBatch.add(tx.id);
 
     const state = result.states.get(tx.accountId) ?? states.get(tx.accountId) ?? emptyAccountState();
-    const facts = deriveFacts(state, tx);
-    pending.push({ tx, facts, source, record, ruleHits: context.evaluateRules(facts) });
+    const accountFacts = deriveAccountFacts(state, tx);
+    pending.push({ tx, accountFacts, source, record, ruleHits: context.evaluateRules(factsOf(tx, accountFacts)) });
     if (model) {
       const { merchant: merchantDays, account: accountDays } = model.featureSpec.labelHistoryDays;
       const merchant = merchantDays > 0 ? context.labelRecords?.merchants.get(tx.merchantId) : undefined;
@@ -153,29 +156,31 @@ export async function scoreBatch(
 
   // One kernel call for the whole batch: the model is fast per batch and slow per row.
   const anomalies = model && pending.length > 0 ? model.assess(featureRows, pending.length) : [];
-  pending.forEach(({ tx, facts, source, record, ruleHits }, i) => {
+  pending.forEach(({ tx, accountFacts, source, record, ruleHits }, i) => {
     const anomaly = anomalies[i] ?? null;
     const features = featureRows.subarray(i * width, (i + 1) * width);
     const outcome = decideWithModel({ ruleHits, anomaly, features, head: model?.head ?? null }, context.policy);
     const decidedAtMs = context.nowMs();
+    const decision: Decision = {
+      transactionId: tx.id,
+      accountId: tx.accountId,
+      ...outcome,
+      anomaly,
+      ruleHits,
+      modelVersion: model?.version ?? null,
+      rulesVersion: context.rulesVersion,
+      policyVersion: context.policyVersion,
+      decidedAt: new Date(decidedAtMs).toISOString(),
+      latencyMs: Math.max(0, decidedAtMs - Number(record.timestamp)),
+    };
     result.decisions.push({
+      decision,
+      documents: decisionDocuments(decision),
       transaction: tx,
-      facts,
+      accountFacts,
       source,
       featureVector: model ? Array.from(features) : null,
       featureSpecVersion: model?.featureSpec.version ?? null,
-      decision: {
-        transactionId: tx.id,
-        accountId: tx.accountId,
-        ...outcome,
-        anomaly,
-        ruleHits,
-        modelVersion: model?.version ?? null,
-        rulesVersion: context.rulesVersion,
-        policyVersion: context.policyVersion,
-        decidedAt: new Date(decidedAtMs).toISOString(),
-        latencyMs: Math.max(0, decidedAtMs - Number(record.timestamp)),
-      },
     });
   });
   return result;

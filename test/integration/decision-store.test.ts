@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { findDecisions } from '../../services/audit/queries/decisions.ts';
+import { deriveFacts, emptyAccountState } from '../../services/features/account-state.ts';
 import { withTransaction } from '../../services/platform/postgres.ts';
 import { ConcurrentDecisionError, persistScoredBatch } from '../../services/scorer/decision-store.ts';
 import { parseRecords, scoreBatch, type SourceRecord } from '../../services/scorer/score-batch.ts';
@@ -56,5 +58,11 @@ describe('decision store on real Postgres', () => {
     const { rows } = await db.pool.query('SELECT scorer_instance, source_offset::text AS source_offset FROM decisions ORDER BY source_offset');
     assert.deepEqual(rows.map((row) => row.source_offset), Array.from({ length: 10 }, (_, i) => String(i)));
     assert.ok(rows.every((row) => row.scorer_instance === 'test-scorer'));
+
+    const first = batch.decisions[0]!;
+    const stored = await db.pool.query('SELECT facts FROM decisions WHERE transaction_id = $1', [first.decision.transactionId]);
+    assert.equal('merchantId' in stored.rows[0].facts, false, 'a row leaves out the facts its transaction states');
+    const node = (await findDecisions(db.pool, [first.decision.transactionId])).get(first.decision.transactionId)!;
+    assert.deepEqual(node.facts, deriveFacts(emptyAccountState(), first.transaction), 'the audit API reads back every fact the rules saw');
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AccountStateSchema } from '../../services/domain/index.ts';
-import { applyTransaction, deriveFacts, emptyAccountState } from '../../services/features/account-state.ts';
+import { applyTransaction, deriveAccountFacts, deriveFacts, emptyAccountState, FACT_NAMES, factsOf } from '../../services/features/account-state.ts';
 import { foldTransactions, transactionsFrom } from '../helpers/transactions.ts';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -66,6 +66,18 @@ describe('deriveFacts', () => {
     assert.equal(deriveFacts(state, tx(60_000, { country: 'ZZ' })).travelSpeedKmh, 0);
     const sameSecond = deriveFacts(state, tx(0, { country: 'BE' }));
     assert.ok(Number.isFinite(sameSecond.travelSpeedKmh) && sameSecond.travelSpeedKmh > 0);
+  });
+
+  it('splits into the account facts a row stores and the transaction\'s own fields, and joins back to the same facts', () => {
+    const state = fold([tx(0), tx(60_000, { country: 'FR', deviceId: 'dev-2' })]);
+    const next = tx(120_000, { amount: 3 });
+    const account = deriveAccountFacts(state, next);
+    const facts = deriveFacts(state, next);
+    assert.deepEqual(factsOf(next, account), facts);
+    assert.deepEqual(new Set([...Object.keys(account), 'transactionId', 'accountId', 'merchantId', 'merchantCategory', 'country', 'channel', 'currency', 'amount', 'deviceId']), FACT_NAMES);
+    assert.equal('merchantId' in account || 'amount' in account, false, 'the account facts leave out what the transaction states');
+    assert.deepEqual(factsOf(next, facts), facts, 'a row that stored every fact reads back the same');
+    assert.equal(factsOf({ ...next, deviceId: undefined }, account).deviceId, '', 'a transaction without a device has the empty device, as rules saw it');
   });
 
   it('compares the amount with the account running mean', () => {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { type Action, type Decision, decisionFromRow, type DecisionRow } from '../../domain/index.ts';
+import { type Action, type Decision, decisionFromRow, type DecisionRow, type Transaction } from '../../domain/index.ts';
+import { type AccountFacts, factsOf, type TransactionFacts } from '../../features/account-state.ts';
 import { type Connection, decodeCursor, TimeAndKeyCursor, type Page, toConnection } from '../pagination.ts';
 import { isoMicros, SqlFilter } from './sql-filter.ts';
 
@@ -7,8 +8,8 @@ type Queryable = Pick<pg.Pool, 'query'>;
 
 /** A stored decision with what the audit API shows beside it: the inputs it saw and where it came from. */
 export interface DecisionNode extends Decision {
-  transaction: Record<string, unknown>;
-  facts: Record<string, unknown>;
+  transaction: Transaction;
+  facts: TransactionFacts;
   featureVector: number[] | null;
   featureSpecVersion: string | null;
   eventTime: string;
@@ -27,8 +28,8 @@ export interface DecisionFilter {
 
 interface AuditDecisionRow extends DecisionRow {
   decided_at: string;
-  transaction: Record<string, unknown>;
-  facts: Record<string, unknown>;
+  transaction: Transaction;
+  facts: AccountFacts;
   feature_vector: number[] | null;
   feature_spec_version: string | null;
   event_time: string;
@@ -46,7 +47,7 @@ const COLUMNS = `transaction_id, account_id, action, probability, confidence, de
 const toNode = (row: AuditDecisionRow): DecisionNode => ({
   ...decisionFromRow(row),
   transaction: row.transaction,
-  facts: row.facts,
+  facts: factsOf(row.transaction, row.facts),
   featureVector: row.feature_vector,
   featureSpecVersion: row.feature_spec_version,
   eventTime: row.event_time,
