@@ -3,6 +3,8 @@ import type pg from 'pg';
 /**
  * Appends one row to audit_log (append-only by trigger), inside the caller's transaction. Every
  * writer goes through here, so how an entry is appended (and, later, chained) is decided once.
+ * The chain's trigger locks its head row until the caller commits, which serialises every writer:
+ * append as the transaction's last statement, so the lock is held for the commit alone.
  */
 export async function appendAudit(
   client: Pick<pg.PoolClient, 'query'>,
