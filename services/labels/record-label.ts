@@ -48,14 +48,15 @@ export function toLabel(row: LabelRow): Label {
  * through here (review, corrections, and later chargeback imports).
  */
 export async function recordLabel(client: pg.PoolClient, label: NewLabel): Promise<Label> {
-  const { rows } = await client.query<LabelRow>(
-    `INSERT INTO labels (transaction_id, label, source, analyst, note, reason_code, corrects, labeled_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, now())) RETURNING ${LABEL_COLUMNS}`,
-    [label.transactionId, label.label, label.source, label.analyst, label.note ?? null, label.reasonCode ?? null, label.corrects ?? null, label.labeledAt ?? null],
-  );
+  const { rows } = await client.query<LabelRow>({
+    name: 'insert-label',
+    text: `INSERT INTO labels (transaction_id, label, source, analyst, note, reason_code, corrects, labeled_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, now())) RETURNING ${LABEL_COLUMNS}`,
+    values: [label.transactionId, label.label, label.source, label.analyst, label.note ?? null, label.reasonCode ?? null, label.corrects ?? null, label.labeledAt ?? null],
+  });
   // Parsed before commit: a label that could not go on the topic is not recorded either.
   const recorded = toLabel(rows[0]!);
-  await client.query('INSERT INTO label_outbox (label_id) VALUES ($1)', [recorded.id]);
+  await client.query({ name: 'insert-label-outbox', text: 'INSERT INTO label_outbox (label_id) VALUES ($1)', values: [recorded.id] });
   await appendAudit(client, {
     actor: label.analyst,
     kind: label.corrects === undefined ? 'label.recorded' : 'label.corrected',

@@ -10,10 +10,9 @@ export async function appendAudit(
   client: Pick<pg.PoolClient, 'query'>,
   entry: { actor: string; kind: string; subject: string; payload?: Record<string, unknown> },
 ): Promise<void> {
-  await client.query('INSERT INTO audit_log (actor, kind, subject, payload) VALUES ($1, $2, $3, $4)', [
-    entry.actor,
-    entry.kind,
-    entry.subject,
-    JSON.stringify(entry.payload ?? {}),
-  ]);
+  await client.query({
+    name: 'append-audit',
+    text: 'INSERT INTO audit_log (actor, kind, subject, payload) VALUES ($1, $2, $3, $4)',
+    values: [entry.actor, entry.kind, entry.subject, JSON.stringify(entry.payload ?? {})],
+  });
 }

@@ -23,10 +23,11 @@ export interface LabelRequest {
 export async function labelItem(pool: pg.Pool, request: LabelRequest): Promise<Label> {
   return withTransaction(pool, async (client) => {
     const item = await lockClaimedItem(client, request.itemId, request.analyst);
-    await client.query(
-      `UPDATE review_items SET status = 'labeled', lease_expires_at = NULL, resolved_at = now(), updated_at = now() WHERE id = $1`,
-      [request.itemId],
-    );
+    await client.query({
+      name: 'resolve-labeled-item',
+      text: `UPDATE review_items SET status = 'labeled', lease_expires_at = NULL, resolved_at = now(), updated_at = now() WHERE id = $1`,
+      values: [request.itemId],
+    });
     // Last: its audit entry holds the audit chain's head until this transaction commits.
     return recordLabel(client, { ...request, transactionId: item.transaction_id, source: 'review' });
   });

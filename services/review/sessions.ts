@@ -30,11 +30,12 @@ export async function createSession(db: pg.Pool, username: string): Promise<{ to
 }
 
 export async function findSession(db: pg.Pool, token: string): Promise<Session | null> {
-  const { rows } = await db.query<{ username: string; role: Role; csrf_token: string }>(
-    `SELECT s.username, u.role, s.csrf_token FROM sessions s JOIN users u USING (username)
-     WHERE s.token_hash = $1 AND s.expires_at > now()`,
-    [hashToken(token)],
-  );
+  const { rows } = await db.query<{ username: string; role: Role; csrf_token: string }>({
+    name: 'find-session',
+    text: `SELECT s.username, u.role, s.csrf_token FROM sessions s JOIN users u USING (username)
+            WHERE s.token_hash = $1 AND s.expires_at > now()`,
+    values: [hashToken(token)],
+  });
   const row = rows[0];
   return row ? { username: row.username, role: row.role, csrfToken: row.csrf_token } : null;
 }

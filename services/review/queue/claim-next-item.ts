@@ -14,9 +14,10 @@ import { REVIEW_ITEM_COLUMNS, type ReviewItemRow, toReviewItem } from './review-
  * instead of waiting for it and then finding it gone, so no two get the same item and none block.
  */
 export async function claimNextItem(db: pg.Pool | pg.PoolClient, analyst: string, leaseSeconds: number): Promise<ReviewItem | null> {
-  for (const { where, order } of PLACES) {
-    const { rows } = await db.query<ReviewItemRow>(
-      `UPDATE review_items
+  for (const { name, where, order } of PLACES) {
+    const { rows } = await db.query<ReviewItemRow>({
+      name,
+      text: `UPDATE review_items
           SET status = 'claimed', claimed_by = $1, lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
         WHERE id = (
           SELECT id FROM review_items
@@ -25,8 +26,8 @@ export async function claimNextItem(db: pg.Pool | pg.PoolClient, analyst: string
            LIMIT 1
            FOR UPDATE SKIP LOCKED)
         RETURNING ${REVIEW_ITEM_COLUMNS}`,
-      [analyst, leaseSeconds],
-    );
+      values: [analyst, leaseSeconds],
+    });
     if (rows[0]) return toReviewItem(rows[0]);
   }
   return null;
@@ -38,7 +39,7 @@ export async function claimNextItem(db: pg.Pool | pg.PoolClient, analyst: string
  * last), the shared queue without what they skipped, then what they skipped.
  */
 const PLACES = [
-  { where: 'assigned_to = $1', order: '(skipped_by IS NOT DISTINCT FROM $1) ASC, ' },
-  { where: 'assigned_to IS NULL AND skipped_by IS DISTINCT FROM $1', order: '' },
-  { where: 'assigned_to IS NULL AND skipped_by = $1', order: '' },
+  { name: 'claim-assigned-item', where: 'assigned_to = $1', order: '(skipped_by IS NOT DISTINCT FROM $1) ASC, ' },
+  { name: 'claim-shared-item', where: 'assigned_to IS NULL AND skipped_by IS DISTINCT FROM $1', order: '' },
+  { name: 'claim-skipped-item', where: 'assigned_to IS NULL AND skipped_by = $1', order: '' },
 ] as const;

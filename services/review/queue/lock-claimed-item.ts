@@ -8,10 +8,11 @@ import { REVIEW_ITEM_COLUMNS, type ReviewItemRow } from './review-item-row.ts';
  * sees the outcome, never an overwrite.
  */
 export async function lockClaimedItem(client: pg.PoolClient, itemId: number, analyst: string): Promise<ReviewItemRow> {
-  const { rows } = await client.query<ReviewItemRow & { lease_live: boolean }>(
-    `SELECT ${REVIEW_ITEM_COLUMNS}, lease_expires_at > now() AS lease_live FROM review_items WHERE id = $1 FOR UPDATE`,
-    [itemId],
-  );
+  const { rows } = await client.query<ReviewItemRow & { lease_live: boolean }>({
+    name: 'lock-claimed-item',
+    text: `SELECT ${REVIEW_ITEM_COLUMNS}, lease_expires_at > now() AS lease_live FROM review_items WHERE id = $1 FOR UPDATE`,
+    values: [itemId],
+  });
   const row = rows[0];
   if (!row) throw new ReviewError('NOT_FOUND', `review item ${itemId} does not exist`);
   if (row.status === 'labeled') throw new ReviewError('ALREADY_LABELED', `review item ${itemId} is already labelled`);
