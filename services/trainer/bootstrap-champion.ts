@@ -49,6 +49,8 @@ export async function ensureChampion(
     actor: string;
     simulatorSeed?: number;
     count?: number;
+    /** Where simulated training traffic ends (ms); now by default. A fixed end gives the same model on every run. */
+    simulatedEndMs?: number;
     /** Train on this labelled CSV (fraud rows left out) instead of simulated traffic. */
     fromFile?: { file: string; mapping: ColumnMapping };
     logger: Logger;
@@ -78,7 +80,7 @@ export async function ensureChampion(
     const started = performance.now();
     const { rows, n, firstMs, lastMs, excludedFraud } = fromFile
       ? await loadCsvTrainingRows({ file: fromFile.file, mapping: fromFile.mapping, spec, excludeFraud: true })
-      : simulatedRows(spec, seed, count);
+      : simulatedRows(spec, seed, count, options.simulatedEndMs ?? Date.now());
     if (n === 0) throw new Error(`no rows to train a first model on${fromFile ? ` in ${fromFile.file}` : ''}`);
     const model = await buildModelVersion(rows, n, spec, {
       seed,
@@ -113,8 +115,8 @@ function checkSpec(champion: StoredModel, spec: CompiledFeatureSpec): StoredMode
   return champion;
 }
 
-/** `count` simulated transactions ending about now (see simulatedTrainingRows). */
-function simulatedRows(spec: CompiledFeatureSpec, seed: number, count: number) {
+/** `count` simulated transactions ending about `endMs` (see simulatedTrainingRows). */
+function simulatedRows(spec: CompiledFeatureSpec, seed: number, count: number, endMs: number) {
   const ratePerSecond = (SIMULATED_ACCOUNTS * PER_ACCOUNT_DAILY) / 86_400;
   return simulatedTrainingRows(
     spec,
@@ -122,7 +124,7 @@ function simulatedRows(spec: CompiledFeatureSpec, seed: number, count: number) {
       seed,
       accounts: SIMULATED_ACCOUNTS,
       merchants: SIMULATED_MERCHANTS,
-      startMs: Date.now() - Math.round((count / ratePerSecond) * 1000),
+      startMs: endMs - Math.round((count / ratePerSecond) * 1000),
       ratePerSecond,
       fraudRate: FRAUD_RATE,
     },

@@ -23,9 +23,12 @@ describe('review budget in the scorer', () => {
   it('holds reviews near the analysts’ capacity and never auto-approves above the ceiling', async (t) => {
     const { db, config, producer } = fixture;
     const spec = await loadFeatureSpec('card-default');
-    const champion = await ensureChampion(db.pool, spec, { actor: 'test', count: 3000, logger: testLogger });
-    // A fixed start: the same traffic on every run, whatever the time of day.
-    const simulator = createSimulator({ seed: 21, accounts: 400, merchants: 100, startMs: Date.parse('2026-01-05T00:00:00Z'), ratePerSecond: PER_HOUR / 3600, fraudRate: 0.002 });
+    // Fixed times: the same model and traffic on every run. The model was trained on traffic ending at
+    // the time of the run, and judged the same traffic differently by the hour (73–147 threshold
+    // reviews); this training end puts some confident approvals above the ceiling, so both are tested.
+    const startMs = Date.parse('2026-01-05T00:00:00Z');
+    const champion = await ensureChampion(db.pool, spec, { actor: 'test', count: 3000, simulatedEndMs: startMs - 18 * 3_600_000, logger: testLogger });
+    const simulator = createSimulator({ seed: 21, accounts: 400, merchants: 100, startMs, ratePerSecond: PER_HOUR / 3600, fraudRate: 0.002 });
     const stream = simulator.take(HOURS * PER_HOUR).map((s) => s.transaction);
     await produceTransactions(producer, config.topics.transactions, stream);
     await fixture.scoreAll({ model: loadAnomalyModel(champion), backend: 'test', batchSize: 50 });
@@ -49,11 +52,13 @@ describe('review budget in the scorer', () => {
     );
     const { threshold, forced } = settled.rows[0]!;
     const hours = HOURS - 1;
+    t.diagnostic(`after the first hour: ${threshold} threshold reviews (at most ${1.6 * CAPACITY * hours}), ${forced} forced`);
     assert.ok(threshold <= 1.6 * CAPACITY * hours, `${threshold} threshold reviews in ${hours} hours, capacity ${CAPACITY}/h`);
     assert.ok(threshold + forced >= 0.5 * CAPACITY * hours, `${threshold + forced} reviews in ${hours} hours: the capacity is used`);
 
     const tooRisky = await db.pool.query(`SELECT 1 FROM decisions WHERE action = 'approve' AND probability >= 0.25`);
     assert.equal(tooRisky.rowCount, 0, 'nothing at or above the ceiling was approved');
+    assert.ok(why.rows.some((row) => row.decided_by === 'approve_ceiling' && row.n > 0), 'the ceiling held back approvals the threshold would have made');
     const versions = await db.pool.query<{ version: string; threshold: number }>(
       `SELECT p.version, (p.params->>'confidenceThreshold')::float8 AS threshold FROM policy_versions p
         WHERE EXISTS (SELECT 1 FROM decisions d WHERE d.policy_version = p.version)`,
