@@ -70,7 +70,7 @@ export const deriveFacts = (state: AccountState, tx: Transaction): TransactionFa
 
 /**
  * A transaction's facts from its own fields and its account facts. A decision row stores only the
- * account facts (rows written before it did hold all of them, and their own fields agree).
+ * account facts; older rows hold every fact, and their own fields agree with these.
  */
 export const factsOf = (tx: Transaction, account: AccountFacts): TransactionFacts => ({
   transactionId: tx.id,
