@@ -1,6 +1,8 @@
 // Throughput of each pure stage of the scorer on simulated traffic, one core, no I/O. Every rate is
 // also given as a ratio to JSON.parse of the same records measured in the same run: the floor cost
-// of touching a message at all, and a ceiling no stage can beat. Prints one JSON object.
+// of touching a message at all, and a ceiling no stage can beat. The last two stages are the
+// scorer's own batch path: scoreBatch without a model, and encoding the decided batch's COPY rows
+// and messages. Prints one JSON object.
 //   node --import tsx bench/pipeline-stages.ts [--records 20000]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -10,6 +12,10 @@ import { applyTransaction, deriveFacts, emptyAccountState } from '../services/fe
 import { decide } from '../services/policy/decide.ts';
 import { createRuleEvaluator } from '../services/rules/evaluate.ts';
 import { loadRuleSet } from '../services/rules/load-rule-set.ts';
+import { decisionCopyRow } from '../services/scorer/decision-store.ts';
+import { batchMessages } from '../services/scorer/publish-batch.ts';
+import { parseRecords, scoreBatch, type ScoredBatch } from '../services/scorer/score-batch.ts';
+import { copyTextLine } from '../services/platform/postgres-copy.ts';
 import { createSimulator } from '../services/simulator/index.ts';
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '20000' } } });
@@ -62,6 +68,25 @@ const hits = await Promise.all(facts.map((f) => evaluate(f)));
 const policyRate = await rate(() => {
   for (const ruleHits of hits) decide({ ruleHits, anomalyPercentile: null }, policy);
 });
+// The scorer's pure path per batch, as processChunk runs it (without the model, which
+// bench/scoring-kernel.ts measures): deciding a batch, then encoding its rows for COPY and its
+// messages for the `decisions` topic.
+const BATCH = 2000;
+const records = buffers.map((value, i) => ({ topic: 'transactions', partition: 0, offset: String(i), key: null, value, timestamp: String(Date.parse(transactions[i]!.timestamp)) }));
+const batches: ReturnType<typeof parseRecords>[] = [];
+for (let i = 0; i < records.length; i += BATCH) batches.push(parseRecords(records.slice(i, i + BATCH), Date.parse('2026-02-01T00:00:00Z'), limits));
+const context = { policy, policyVersion: 'bench', evaluateRules: evaluate, rulesVersion: ruleSet.version, model: null, nowMs: Date.now };
+const scoreBatches = () => Promise.all(batches.map((batch) => scoreBatch(batch, new Map(), new Map(), context)));
+const decideRate = await rate(scoreBatches);
+const scored: ScoredBatch[] = await scoreBatches();
+const topics = { decisions: 'decisions', 'transactions.dlq': 'transactions.dlq' };
+const encodeRate = await rate(() => {
+  for (const batch of scored) {
+    batch.decisions.map((decision) => copyTextLine(decisionCopyRow(decision, 'bench'))).join('');
+    batchMessages(topics, batch);
+  }
+});
+
 const stage = (perSec: number) => ({ perSec, ratioToJsonParse: Number((perSec / jsonParse).toFixed(4)) });
 
 console.log(
@@ -76,5 +101,7 @@ console.log(
     featuresWithState: stage(features),
     rulesCompiled: stage(rules),
     policy: stage(policyRate),
+    decideBatchRulesOnly: stage(decideRate),
+    encodeRowsAndMessages: stage(encodeRate),
   }),
 );

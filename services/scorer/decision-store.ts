@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { type AccountState, AccountStateSchema, decisionFromRow, type DecisionRow } from '../domain/index.ts';
 import { reviewPriority } from '../policy/review-priority.ts';
-import type { ScoredBatch, StoredDecision } from './score-batch.ts';
+import type { NewDecision, ScoredBatch, StoredDecision } from './score-batch.ts';
 import { appendAudit } from '../platform/audit-log.ts';
 import { countMerchantDays } from './label-history-store.ts';
-import { copyRows, realArrayLiteral } from '../platform/postgres-copy.ts';
+import { type CopyField, copyRows, realArrayLiteral } from '../platform/postgres-copy.ts';
 import { isUniqueViolation } from '../platform/postgres.ts';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -58,6 +58,38 @@ const DECISION_COLUMNS = [
   'scorer_instance',
 ] as const;
 
+/** A new decision's row, in DECISION_COLUMNS order. */
+export function decisionCopyRow(
+  { decision, documents, transaction, accountFacts, featureVector, featureSpecVersion, source }: NewDecision,
+  scorerInstance: string,
+): CopyField[] {
+  return [
+    decision.transactionId,
+    decision.accountId,
+    decision.action,
+    decision.probability,
+    decision.confidence,
+    decision.decidedBy,
+    documents.anomaly,
+    documents.ruleHits,
+    documents.evidence,
+    JSON.stringify(transaction),
+    JSON.stringify(accountFacts),
+    featureVector === null ? null : realArrayLiteral(featureVector),
+    featureSpecVersion,
+    decision.modelVersion,
+    decision.rulesVersion,
+    decision.policyVersion,
+    transaction.timestamp,
+    decision.decidedAt,
+    decision.latencyMs,
+    source.topic,
+    source.partition,
+    source.offset,
+    scorerInstance,
+  ];
+}
+
 export interface BatchMeta {
   scorerInstance: string;
   topic: string;
@@ -74,36 +106,7 @@ export interface BatchMeta {
 export async function persistScoredBatch(db: Queryable, batch: ScoredBatch, meta: BatchMeta): Promise<void> {
   if (batch.decisions.length > 0) {
     try {
-      await copyRows(
-        db,
-        'decisions',
-        DECISION_COLUMNS,
-        batch.decisions.map(({ decision, documents, transaction, accountFacts, featureVector, featureSpecVersion, source }) => [
-          decision.transactionId,
-          decision.accountId,
-          decision.action,
-          decision.probability,
-          decision.confidence,
-          decision.decidedBy,
-          documents.anomaly,
-          documents.ruleHits,
-          documents.evidence,
-          JSON.stringify(transaction),
-          JSON.stringify(accountFacts),
-          featureVector === null ? null : realArrayLiteral(featureVector),
-          featureSpecVersion,
-          decision.modelVersion,
-          decision.rulesVersion,
-          decision.policyVersion,
-          transaction.timestamp,
-          decision.decidedAt,
-          decision.latencyMs,
-          source.topic,
-          source.partition,
-          source.offset,
-          meta.scorerInstance,
-        ]),
-      );
+      await copyRows(db, 'decisions', DECISION_COLUMNS, batch.decisions.map((decision) => decisionCopyRow(decision, meta.scorerInstance)));
     } catch (error) {
       // The whole COPY fails on the first transaction already decided, so the batch is retried whole.
       if (isUniqueViolation(error)) {

@@ -29,6 +29,13 @@ describe('benchmarks still run (tiny sizes)', () => {
     assert.ok(out.featureTxPerSec > 0 && out.ratioToJsonParse > 0);
   });
 
+  it('pipeline stages: each pure stage of the scorer, its batch path included, against JSON.parse', async () => {
+    const out = await bench('pipeline-stages', ['--records', '3000']);
+    for (const stage of ['parseAndValidate', 'featuresWithState', 'rulesCompiled', 'policy', 'decideBatchRulesOnly', 'encodeRowsAndMessages']) {
+      assert.ok(out[stage].perSec > 0 && out[stage].ratioToJsonParse > 0, `${stage}: ${JSON.stringify(out[stage])}`);
+    }
+  });
+
   it('end to end: a scorer process on each Kafka client decides every record, beside both ceilings', async () => {
     const out = await bench('end-to-end', ['--records', '1500', '--accounts', '500', '--rounds', '1']);
     assert.deepEqual(out.runs.map((run: { client: string }) => run.client), ['kafkajs', 'platformatic']);
