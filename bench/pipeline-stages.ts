@@ -15,7 +15,7 @@ import { loadRuleSet } from '../services/rules/load-rule-set.ts';
 import { decisionCopyRow } from '../services/scorer/decision-store.ts';
 import { batchMessages } from '../services/scorer/publish-batch.ts';
 import { parseRecords, scoreBatch, type ScoredBatch } from '../services/scorer/score-batch.ts';
-import { copyTextLine } from '../services/platform/postgres-copy.ts';
+import { copyTextRows } from '../services/platform/postgres-copy.ts';
 import { createSimulator } from '../services/simulator/index.ts';
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '20000' } } });
@@ -82,7 +82,7 @@ const scored: ScoredBatch[] = await scoreBatches();
 const topics = { decisions: 'decisions', 'transactions.dlq': 'transactions.dlq' };
 const encodeRate = await rate(() => {
   for (const batch of scored) {
-    batch.decisions.map((decision) => copyTextLine(decisionCopyRow(decision, 'bench'))).join('');
+    copyTextRows(batch.decisions.map((decision) => decisionCopyRow(decision, 'bench')));
     batchMessages(topics, batch);
   }
 });

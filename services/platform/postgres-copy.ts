@@ -52,8 +52,11 @@ export async function copyRows(
 ): Promise<void> {
   if (rows.length === 0) return;
   // Encoded before COPY starts, so the server never waits on the encoding.
-  await copyText(db, table, columns, rows.map(copyTextLine).join(''));
+  await copyText(db, table, columns, copyTextRows(rows));
 }
+
+/** Rows in COPY's text format, one line each. */
+export const copyTextRows = (rows: readonly (readonly CopyField[])[]): string => rows.map(copyTextLine).join('');
 
 /** Sends `text`, rows already in COPY's text format, into `table` with COPY FROM STDIN. */
 export async function copyText(db: Pick<pg.PoolClient, 'query'>, table: string, columns: readonly string[], text: string): Promise<void> {
